@@ -1,0 +1,7 @@
+{#- Fails with one row per duplicated key: the combination of `columns` must be unique. -#}
+{% test unique_combination_of_columns(model, columns) %}
+select {{ columns | join(', ') }}, count(*) as n_rows
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+{% endtest %}

@@ -1,0 +1,121 @@
+"""`highneeds`: the command line a finance officer or analyst uses.
+
+Heavy imports (Dagster definitions, dbt, Great Expectations) happen inside the commands, so
+`highneeds --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from orchestration.settings import Settings
+
+_HOME_HELP = "Folder for the warehouse, archive, quarantine and reports. Default: $HIGHNEEDS_HOME, else ./.highneeds"
+
+
+class _ElapsedFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = time.monotonic()
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"[{time.monotonic() - self.started:6.1f}s] {record.getMessage()}"
+
+
+def _show_progress() -> None:
+    from orchestration.progress import PROGRESS_LOGGER
+
+    logger = logging.getLogger(PROGRESS_LOGGER)
+    if not any(getattr(h, "_highneeds", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_ElapsedFormatter())
+        handler._highneeds = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """High Needs platform: turns monthly finance and case-management extracts into budget monitoring,
+    deficit tracking, impact evaluation and the Schools Forum pack.
+
+    \b
+    Typical month:
+      highneeds check --landing /shared/highneeds/incoming     # are the files fit to load?
+      highneeds run   --landing /shared/highneeds/incoming     # load, model, report
+      highneeds ui                                            # look at it in the browser
+    """
+
+
+@main.command()
+@click.option("--landing", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the demo landing files into (created if missing).")
+@click.option("--seed", default=42, show_default=True, help="Random seed: the same seed gives the same files.")
+@click.option("--scale", type=click.Choice(["county", "national"]), default="county", show_default=True,
+              help="county ≈ one shire county; national ≈ 30× the rows, for benchmarks.")
+@click.option("--latest-month", default=None, metavar="YYYY-MM",
+              help="Last month of data. Default: the last complete calendar month.")
+def demo(landing: Path, seed: int, scale: str, latest_month: str | None) -> None:
+    """Write realistic demo landing files for a fictional county (no real child is in them)."""
+    from orchestration.demo.generate import default_latest_month, generate_demo
+
+    _show_progress()
+    started = time.monotonic()
+    summary = generate_demo(landing, seed=seed, scale=scale, latest_month=latest_month or default_latest_month())
+    click.echo(f"Wrote {len(summary.files)} landing files to {landing.resolve()} in {time.monotonic() - started:.1f}s")
+    for dataset, rows in sorted(summary.rows_by_dataset.items()):
+        click.echo(f"  {dataset:<18} {rows:>10,} rows")
+    click.echo(f"Planted effects (ground truth): {summary.ground_truth_path}")
+
+
+@main.command()
+@click.option("--landing", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder the extracts are dropped into. It is read, never changed.")
+@click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path), help=_HOME_HELP)
+def run(landing: Path, home: Path | None) -> None:
+    """Load new landing files, rebuild every model and mart, and write the reports — through Dagster."""
+    from orchestration.run import run_pipeline
+
+    _show_progress()
+    settings = Settings.from_env(home=home, landing=landing)
+    outcome = run_pipeline(settings)
+    click.echo(outcome.summary_text())
+    if not outcome.success:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path), help=_HOME_HELP)
+@click.option("--landing", default=None, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Landing folder runs started from the UI read. Default: $HIGHNEEDS_LANDING.")
+@click.option("--port", default=3000, show_default=True, help="Port on 127.0.0.1.")
+def ui(home: Path | None, landing: Path | None, port: int) -> None:
+    """Start the Dagster UI on http://127.0.0.1:PORT over the same home as `highneeds run`."""
+    import os
+    import subprocess
+
+    from orchestration.instance import prepare_dagster_home
+    from orchestration.settings import PROJECT_ROOT
+
+    settings = Settings.from_env(home=home, landing=landing)
+    prepare_dagster_home(settings)
+    settings.export_env()
+    dagster = Path(sys.executable).parent / "dagster"
+    click.echo(f"Dagster UI on http://127.0.0.1:{port} (home {settings.home}); Ctrl-C to stop.")
+    completed = subprocess.run(
+        [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
+        cwd=PROJECT_ROOT,
+        env=os.environ.copy(),
+        check=False,
+    )
+    sys.exit(completed.returncode)
+
+
+if __name__ == "__main__":
+    main()

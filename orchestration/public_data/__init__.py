@@ -1,0 +1,38 @@
+"""Real DfE statistics (vendored under OGL v3.0) for benchmarking the county against England, its region
+and its statistical neighbours: parsing in `parse`, the comparison in `compare`."""
+
+from orchestration.public_data.compare import (
+    COMPARISON_COLUMNS,
+    NeighbourSet,
+    benchmark_comparison,
+    load_neighbours,
+)
+from orchestration.public_data.parse import (
+    MEASURES,
+    TIDY_COLUMNS,
+    clean_area_name,
+    load_public_benchmarks,
+    measure_catalogue,
+    parse_value,
+    read_cin_with_ehc_plan,
+    read_dsg_cumulative_balance,
+    read_ehc_requests_and_new_plans,
+    read_hn_budget_per_head,
+)
+
+__all__ = [
+    "COMPARISON_COLUMNS",
+    "MEASURES",
+    "TIDY_COLUMNS",
+    "NeighbourSet",
+    "benchmark_comparison",
+    "clean_area_name",
+    "load_neighbours",
+    "load_public_benchmarks",
+    "measure_catalogue",
+    "parse_value",
+    "read_cin_with_ehc_plan",
+    "read_dsg_cumulative_balance",
+    "read_ehc_requests_and_new_plans",
+    "read_hn_budget_per_head",
+]

@@ -1,0 +1,42 @@
+"""Dagster resources: the platform's settings and the dbt CLI, configured from the environment in one place."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.dbt_manifest import DBT_PROJECT
+from orchestration.settings import Settings
+
+
+class HighNeedsHome(dg.ConfigurableResource):
+    """Where this run reads landing files and keeps its warehouse, archive, quarantine and reports.
+
+    Left empty, each path comes from the environment when the run starts (`HIGHNEEDS_HOME`,
+    `HIGHNEEDS_LANDING`), so the UI, the CLI and the schedule all see the same home.
+    """
+
+    home: str | None = None
+    landing: str | None = None
+
+    @property
+    def settings(self) -> Settings:
+        settings = Settings.from_env(home=self.home, landing=self.landing)
+        settings.ensure_dirs()
+        return settings
+
+
+def dbt_executable() -> str:
+    """dbt installed beside this Python, so the CLI works without an activated virtualenv."""
+    beside_python = Path(sys.executable).parent / "dbt"
+    return str(beside_python) if beside_python.exists() else "dbt"
+
+
+def build_resources() -> dict[str, object]:
+    return {
+        "highneeds": HighNeedsHome(),
+        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
+    }

@@ -1,0 +1,111 @@
+"""Running the whole pipeline through Dagster from the CLI, and summarising what it did."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from orchestration.instance import prepare_dagster_home
+from orchestration.settings import Settings
+from orchestration.warehouse import connect
+
+_QUIET_DAGSTER_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+@dataclass
+class RunOutcome:
+    """What a run did: success, failures in plain words, table sizes and where outputs are."""
+
+    settings: Settings
+    success: bool
+    run_id: str
+    seconds: float
+    failures: list[str] = field(default_factory=list)
+    table_rows: dict[str, int] = field(default_factory=dict)
+    log_file: Path | None = None
+
+    def summary_text(self) -> str:
+        lines = [
+            f"Run {self.run_id[:8]} {'succeeded' if self.success else 'FAILED'} in {self.seconds:.1f}s",
+        ]
+        for failure in self.failures:
+            lines.append(f"  ✗ {failure}")
+        raw = {name: rows for name, rows in self.table_rows.items() if name.startswith("raw.")}
+        marts = {name: rows for name, rows in self.table_rows.items() if name.startswith("marts.")}
+        if raw:
+            lines.append("Rows loaded (raw):")
+            lines += [f"  {name:<34} {rows:>10,}" for name, rows in raw.items()]
+        if marts:
+            lines.append("Marts built:")
+            lines += [f"  {name:<34} {rows:>10,}" for name, rows in marts.items()]
+        lines.append(f"Warehouse: {self.settings.warehouse}")
+        lines.append(f"Reports:   {self.settings.reports_dir}")
+        lines.append(f"Archive:   {self.settings.archive_dir}")
+        lines.append(f"Quarantine: {self.settings.quarantine_dir}")
+        if self.log_file:
+            lines.append(f"Run log:   {self.log_file}")
+        lines.append("Look at it: highneeds ui" + (f" --home {self.settings.home}"))
+        return "\n".join(lines)
+
+
+def warehouse_table_rows(settings: Settings) -> dict[str, int]:
+    """Row counts of the raw tables and marts, for the summary."""
+    if not settings.warehouse.exists():
+        return {}
+    with connect(settings.warehouse, read_only=True) as connection:
+        tables = connection.execute(
+            """select table_schema, table_name from information_schema.tables
+               where table_schema in ('raw', 'marts') and not starts_with(table_name, '_')
+               order by table_schema desc, table_name"""
+        ).fetchall()
+        return {
+            f"{schema}.{name}": connection.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            for schema, name in tables
+        }
+
+
+def _failure_messages(result) -> list[str]:  # noqa: ANN001 - dagster's ExecuteInProcessResult
+    messages = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            text = error.message.strip() if error else "failed"
+            cause = error.cause if error else None
+            while cause is not None:
+                text = cause.message.strip()
+                cause = cause.cause
+            messages.append(f"{event.step_key}: {text}")
+    return messages
+
+
+def run_pipeline(settings: Settings) -> RunOutcome:
+    """Materialise every asset in one Dagster run (in this process) over the settings' home and landing."""
+    started = time.monotonic()
+    settings.ensure_dirs()
+    settings.export_env()
+    prepare_dagster_home(settings)
+
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.jobs import MONTHLY_RUN_JOB_NAME
+
+    job = defs.resolve_job_def(MONTHLY_RUN_JOB_NAME)
+    log_dir = settings.home / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_dir / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
+    # dbt's own log lines go to the run's log file, so the terminal shows our progress lines only.
+    with log_file.open("w") as log, contextlib.redirect_stdout(log), dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=_QUIET_DAGSTER_CONSOLE)
+    return RunOutcome(
+        settings=settings,
+        success=result.success,
+        run_id=result.run_id,
+        seconds=time.monotonic() - started,
+        failures=_failure_messages(result),
+        table_rows=warehouse_table_rows(settings),
+        log_file=log_file,
+    )
