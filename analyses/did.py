@@ -150,7 +150,7 @@ class ATTgtResult:
         base period these are the short-gap placebo DiDs of Callaway & Sant'Anna (2021, Section 4.1).
         """
         gt = self.group_time
-        pre = np.flatnonzero((gt["cohort"].to_numpy() - self.anticipation > gt["time"].to_numpy()))
+        pre = np.flatnonzero(gt["cohort"].to_numpy() - self.anticipation > gt["time"].to_numpy())
         psi = self.influence[:, pre]
         variance = np.einsum("ij,ij->j", psi, psi) / self.n_units
         usable = np.isfinite(variance) & (variance > 0)
@@ -283,7 +283,7 @@ def _prepare_panel(
     cohort_all = data[cohort].to_numpy(dtype=float)
     if not complete.all():
         warnings.warn(f"Dropped {(~complete).sum()} rows with missing values.", DidDataWarning, stacklevel=3)
-    if ((cohort_all[complete] < 0)).any():
+    if (cohort_all[complete] < 0).any():
         raise ValueError(f"{cohort!r} must be 0 (never treated) or the first treated period")
 
     # the cohort must be a unit attribute: R stops otherwise
@@ -328,7 +328,9 @@ def _prepare_panel(
         periods = np.unique(times_all[keep])
 
     first_period = periods.min()
-    treated_first = np.isfinite(unit_cohort) & (unit_cohort > 0) & (unit_cohort <= first_period + anticipation)
+    treated_first = (
+        np.isfinite(unit_cohort) & (unit_cohort > 0) & (unit_cohort <= first_period + anticipation)
+    )
     if treated_first.any():
         warnings.warn(
             f"Dropped {treated_first.sum()} units already treated in the first period.",
@@ -476,7 +478,9 @@ def _estimate_cells(panel: _WidePanel, cells: _Cells, method: Method) -> tuple[n
             in_sample = (panel.cohort == g) | (panel.cohort == 0) | (panel.cohort > threshold)
         rows = np.flatnonzero(in_sample)
         treated = (panel.cohort[rows] == g).astype(float)
-        delta_y = panel.outcome[rows][:, cells.post_col[columns]] - panel.outcome[rows][:, cells.base_col[columns]]
+        delta_y = (
+            panel.outcome[rows][:, cells.post_col[columns]] - panel.outcome[rows][:, cells.base_col[columns]]
+        )
         if panel.covariates is None:
             design = np.ones((rows.size, 1))
         else:
@@ -487,7 +491,9 @@ def _estimate_cells(panel: _WidePanel, cells: _Cells, method: Method) -> tuple[n
             g_label = f"{g:g}"
             for column in columns:
                 warnings.warn(
-                    f"ATT({g_label},{cells.time[column]:g}) set to NA: {problem}", RuntimeWarning, stacklevel=3
+                    f"ATT({g_label},{cells.time[column]:g}) set to NA: {problem}",
+                    RuntimeWarning,
+                    stacklevel=3,
                 )
             att[columns] = np.nan
             influence[:, columns] = np.nan

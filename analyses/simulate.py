@@ -1,4 +1,4 @@
-"""Simulated data with planted effects, so every estimator in ``analyses`` can be checked against a known truth.
+"""Simulated data with planted effects, so each estimator in ``analyses`` can be checked against a truth.
 
 Used by the tests and the coverage benchmark; nothing here touches real school data.
 """
@@ -49,7 +49,9 @@ class StaggeredDesign:
         treated = sorted(c for c in self.cohorts if c > 0)
         span = max(treated) - min(treated)
         rank = (max(treated) - cohort) / span if span else 0.0
-        return self.base_effect * (1 + self.cohort_gradient * rank) + self.growth_per_period * (period - cohort)
+        return self.base_effect * (1 + self.cohort_gradient * rank) + self.growth_per_period * (
+            period - cohort
+        )
 
     def simulate(self, seed: int | np.random.Generator = 0) -> pd.DataFrame:
         """One draw of the panel: columns ``id, period, first_treated, x, y`` (long, balanced)."""
@@ -131,7 +133,9 @@ def simulate_count_panel(
     time_effect = 0.05 * np.cos(periods)
     treated = (unit_cohort[:, None] > 0) & (periods[None, :] >= unit_cohort[:, None])
     mean = (
-        headcount[:, None] / 100 * base_rate_per_100
+        headcount[:, None]
+        / 100
+        * base_rate_per_100
         * np.exp(unit_effect[:, None] + time_effect[None, :])
         * np.where(treated, rate_ratio, 1.0)
     )

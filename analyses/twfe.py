@@ -66,7 +66,11 @@ class EventStudyResult:
 
 
 def absorb_two_way(
-    values: np.ndarray, unit_codes: np.ndarray, time_codes: np.ndarray, tol: float = 1e-12, max_iter: int = 10_000
+    values: np.ndarray,
+    unit_codes: np.ndarray,
+    time_codes: np.ndarray,
+    tol: float = 1e-12,
+    max_iter: int = 10_000,
 ) -> np.ndarray:
     """Sweep out unit and time means (Frisch-Waugh-Lovell) by alternating projections.
 
@@ -109,9 +113,7 @@ def _clustered_ols(y: np.ndarray, x: np.ndarray, clusters: np.ndarray, n_absorbe
     return model, np.asarray(model.params), np.sqrt(np.diag(cov))
 
 
-def _treatment_dummy(
-    df: pd.DataFrame, time: str, cohort: str | None, treatment: str | None
-) -> np.ndarray:
+def _treatment_dummy(df: pd.DataFrame, time: str, cohort: str | None, treatment: str | None) -> np.ndarray:
     if (cohort is None) == (treatment is None):
         raise ValueError("give exactly one of cohort (first treated period, 0 = never) or treatment (0/1)")
     if treatment is not None:
@@ -135,7 +137,7 @@ def twfe(
 
     Pass ``cohort`` (first treated period, 0 = never treated) to build D_it = 1{t ≥ g}, or ``treatment``
     for a ready-made 0/1 column. Fixed effects are absorbed by demeaning (identical β to dummy OLS);
-    SEs are clustered by unit with fixest's small-sample factor.
+    SEs are clustered by unit with fixest's small-sample factor, and CIs/p-values use t with G − 1 df.
     """
     data = df[[c for c in dict.fromkeys([outcome, unit, time, cohort, treatment, *covariates]) if c]].dropna()
     unit_codes, _ = pd.factorize(data[unit])
@@ -149,11 +151,9 @@ def twfe(
     model, params, ses = _clustered_ols(
         demeaned[:, 0], demeaned[:, 1:], unit_codes, n_absorbed_not_nested=time_codes.max()
     )
-    z = stats.norm.ppf(1 - alpha / 2)
     n_clusters = unit_codes.max() + 1
     # t reference with G − 1 df, as fixest/Stata do for clustered inference
     t_crit = stats.t.ppf(1 - alpha / 2, n_clusters - 1)
-    del z
     table = pd.DataFrame(
         {
             "term": names,
@@ -174,7 +174,7 @@ def twfe(
         p_value=float(first.p_value),
         alpha=alpha,
         n_units=int(n_clusters),
-        n_obs=int(len(data)),
+        n_obs=len(data),
         n_treated_units=int(treated_units),
         table=table,
         model=model,
@@ -237,6 +237,6 @@ def twfe_event_study(
         reference_period=reference_period,
         alpha=alpha,
         n_units=int(n_clusters),
-        n_obs=int(len(data)),
+        n_obs=len(data),
         model=model,
     )

@@ -67,7 +67,7 @@ def warehouse_table_rows(settings: Settings) -> dict[str, int]:
         }
 
 
-def _failure_messages(result) -> list[str]:  # noqa: ANN001 - dagster's ExecuteInProcessResult
+def _failure_messages(result) -> list[str]:
     messages = []
     for event in result.all_events:
         if event.is_step_failure:

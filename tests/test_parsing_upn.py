@@ -1,9 +1,15 @@
-"""UPN check letters (DfE algorithm, `reference.md`), worked out by hand so the tests do not trust the code."""
+"""UPN check letters (DfE algorithm, `reference.md`), worked out by hand so the tests don't trust the code."""
 
 import pandas as pd
 import pytest
 
-from orchestration.parsing.upn import CHECK_ALPHABET, is_valid_upn, mask_identifier, upn_check_letter, upn_problem
+from orchestration.parsing.upn import (
+    CHECK_ALPHABET,
+    is_valid_upn,
+    mask_identifier,
+    upn_check_letter,
+    upn_problem,
+)
 from orchestration.parsing.values import parse_upn
 
 # Body 820 2001 23 001 (LA 820, establishment 2001, allocated 2023, serial 001):
@@ -56,9 +62,14 @@ def test_wrong_length_says_how_many_characters(upn, length):
     assert upn_problem(upn) == f"a UPN has 13 characters, this has {length}"
 
 
-@pytest.mark.parametrize("upn", ["I820200123001", "O820200123001", "S820200123001", "K82020012300I", "K82020012300S"])
+@pytest.mark.parametrize(
+    "upn", ["I820200123001", "O820200123001", "S820200123001", "K82020012300I", "K82020012300S"]
+)
 def test_letters_i_o_and_s_are_never_part_of_a_upn(upn):
-    assert upn_problem(upn) == "a UPN is a check letter, 11 digits, then a digit (or a letter for a temporary UPN)"
+    assert (
+        upn_problem(upn)
+        == "a UPN is a check letter, 11 digits, then a digit (or a letter for a temporary UPN)"
+    )
 
 
 def test_letter_in_the_middle_is_refused():

@@ -92,7 +92,9 @@ def test_comma_that_does_not_separate_thousands_is_refused_as_a_possible_decimal
     assert "decimal commas" in reason
 
 
-@pytest.mark.parametrize("raw", ["()", "abc", "12.", "5-", "1 234", "--5", "£", "(-5)", "1e3", "£12 GBP"])
+@pytest.mark.parametrize(
+    "raw", ["()", "(5", "5)", "abc", "12.", "5-", "1 234", "--5", "£", "(-5)", "1e3", "£12 GBP"]
+)
 def test_things_that_are_not_money_are_refused_with_the_forms_to_use(raw):
     value, reason = one(parse_money, raw)
     assert pd.isna(value)
@@ -128,8 +130,9 @@ def test_pence_are_exact_integers():
 def test_normalised_money_sums_to_the_penny_in_duckdb():
     # 0.10 + 0.20 in binary floating point is 0.30000000000000004: DECIMAL keeps the pennies exact
     values = parse_money(text("0.10", "0.20", "(0.30)", "£1,000,000.01")).values
-    frame = pd.DataFrame({"amount": values})
-    total = duckdb.sql("select sum(cast(amount as decimal(18,2))) from frame").fetchall()[0][0]
+    connection = duckdb.connect()
+    connection.register("ledger", pd.DataFrame({"amount": values}))
+    total = connection.sql("select sum(cast(amount as decimal(18,2))) from ledger").fetchall()[0][0]
     assert total == Decimal("1000000.01")
 
 
@@ -157,7 +160,10 @@ def test_uk_date_without_leading_zeros_is_read():
 def test_us_order_date_is_refused_not_guessed():
     value, reason = one(parse_date, "12/31/2023")
     assert pd.isna(value)
-    assert reason == "there is no month 31 in a year; dates are read day first (DD/MM/YYYY), never US month-first"
+    assert (
+        reason
+        == "there is no month 31 in a year; dates are read day first (DD/MM/YYYY), never US month-first"
+    )
 
 
 def test_two_digit_year_is_refused_as_ambiguous():
@@ -198,7 +204,9 @@ def test_datetime_column_is_accepted():
     assert result.blank.tolist() == [False, True]
 
 
-@pytest.mark.parametrize("raw", ["03-04-2021", "2021/04/03", "3 April 2021", "20210403", "0000-01-01", "tomorrow"])
+@pytest.mark.parametrize(
+    "raw", ["03-04-2021", "2021/04/03", "3 April 2021", "20210403", "0000-01-01", "tomorrow"]
+)
 def test_other_date_shapes_are_refused(raw):
     value, reason = one(parse_date, raw)
     assert pd.isna(value)
@@ -246,7 +254,9 @@ def test_other_month_shapes_are_refused(raw):
 # ------------------------------------------------------------------------------------------------- ints
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("12", 12), ("12.0", 12), ("1,234", 1234), ("007", 7), ("0", 0)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("12", 12), ("12.0", 12), ("1,234", 1234), ("007", 7), ("0", 0)]
+)
 def test_whole_numbers_including_excel_decimal_zero(raw, expected):
     assert one(parse_int, raw) == (expected, None)
 
@@ -325,7 +335,14 @@ def test_urn_keeps_leading_zeros_and_accepts_ukprn():
 
 @pytest.mark.parametrize(
     ("number", "expected"),
-    [(12.0, "12"), (1234.5600000000002, "1234.56"), (1e-7, "0.0000001"), (7, "7"), (-0.5, "-0.5"), (True, "TRUE")],
+    [
+        (12.0, "12"),
+        (1234.5600000000002, "1234.56"),
+        (1e-7, "0.0000001"),
+        (7, "7"),
+        (-0.5, "-0.5"),
+        (True, "TRUE"),
+    ],
 )
 def test_numbers_become_the_text_a_person_typed(number, expected):
     assert number_text(number) == expected
@@ -342,3 +359,15 @@ def test_every_typed_column_type_of_the_contract_has_a_parser():
 
     typed = {c.type for d in DATASETS.values() for c in d.columns} - {"text", "code"}
     assert typed <= set(PARSERS)
+
+
+@pytest.mark.parametrize("parser", list(PARSERS.values()))
+def test_every_parser_handles_an_empty_column_and_an_all_blank_column(parser):
+    empty = parser(pd.Series([], dtype="str"))
+    assert len(empty.values) == 0
+    assert empty.n_invalid == 0
+    blank = parser(pd.Series(["", None], dtype="str", index=[5, 6], name="cell"))
+    assert blank.blank.tolist() == [True, True]
+    assert blank.invalid.tolist() == [False, False]
+    assert blank.values.index.tolist() == [5, 6]
+    assert blank.values.name == "cell"

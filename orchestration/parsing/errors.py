@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 MAX_ROWS_SHOWN = 10
-"""A message lists this many row numbers and counts the rest: enough to find the pattern, short enough to read."""
+"""A message lists this many row numbers and counts the rest: enough to find the pattern, short to read."""
 
 
 def format_rows(rows: Iterable[int], limit: int = MAX_ROWS_SHOWN) -> str:

@@ -106,6 +106,7 @@ class RawTable:
 
 def read_landing_table(path: Path, dataset: Dataset) -> RawTable:
     """The whole landing file as one `RawTable` (CSV files are read in chunks and joined)."""
+    path = Path(path)
     chunks = list(iter_landing_chunks(path, dataset))
     if len(chunks) == 1:
         return chunks[0]
@@ -130,7 +131,9 @@ def iter_landing_chunks(
     if not path.is_file():
         raise LandingFileError(path, "the file does not exist or is not a file", rule="file_missing")
     if path.stat().st_size == 0:
-        raise LandingFileError(path, "the file is empty (0 bytes): the export probably failed", rule="file_empty")
+        raise LandingFileError(
+            path, "the file is empty (0 bytes): the export probably failed", rule="file_empty"
+        )
     if path.suffix.lower() == ".xlsx":
         yield _read_xlsx(path, dataset)
     else:
@@ -275,6 +278,12 @@ def _refuse_known_binary(path: Path, head: bytes) -> None:
             "or deliver it with the .xlsx extension",
             rule="not_a_csv",
         )
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise LandingFileError(
+            path,
+            "the file is saved as UTF-16 (Excel's 'Unicode Text'): save it as 'CSV UTF-8' instead",
+            rule="not_a_csv",
+        )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise LandingFileError(
             path,
@@ -304,14 +313,14 @@ def _csv_error(path: Path, error: csv.Error, start: int) -> LandingFileError:
         return LandingFileError(
             path,
             f"the file ends inside a quoted value that opens on row {start}: the file was cut off while "
-            "being written or copied, or a quote (\") in that value is never closed",
+            'being written or copied, or a quote (") in that value is never closed',
             rows=[start],
             rule="truncated",
         )
     if "field larger than field limit" in text:
         return LandingFileError(
             path,
-            "a value starting on this row runs on for more than 131,072 characters: a quote (\") is "
+            'a value starting on this row runs on for more than 131,072 characters: a quote (") is '
             "probably never closed",
             rows=[start],
             rule="bad_quoting",
@@ -319,7 +328,7 @@ def _csv_error(path: Path, error: csv.Error, start: int) -> LandingFileError:
     return LandingFileError(
         path,
         f"the quoting is broken ({text}): a value containing a quote must be wrapped in quotes, with "
-        "each inner quote doubled (\"\")",
+        'each inner quote doubled ("")',
         rows=[start],
         rule="bad_quoting",
     )
@@ -330,6 +339,8 @@ def _iter_csv(path: Path, dataset: Dataset, chunk_rows: int) -> Iterator[RawTabl
     with path.open(encoding=_PYTHON_CODECS[encoding], newline="") as handle:
         records = _records(path, csv.reader(handle, strict=True))
         header_row, header = _csv_header(path, records)
+        while header and not header[-1].strip():
+            header = header[:-1]  # a trailing comma on the header line names no column
         names = [_normalise_name(n) or f"unnamed_{i}" for i, n in enumerate(header, start=1)]
         _check_header(path, dataset, names, [str(i) for i in range(1, len(names) + 1)], header_row)
         width = len(names)
@@ -462,10 +473,18 @@ def _find_header(rows: list[list[str]], dataset: Dataset) -> int:
     return next(i for i, row in enumerate(rows) if any(v.strip() for v in row))
 
 
-def _merged_ranges(path: Path, worksheet_part: str | None) -> list[str]:
-    """Merged ranges of one worksheet, read from its XML (openpyxl's fast read mode does not report them)."""
+def _merged_ranges(path: Path, sheet: str, worksheet_part: str | None) -> list[str]:
+    """Merged ranges of one worksheet, read from its XML (openpyxl's fast read mode does not report them).
+
+    Scanning the XML for `<mergeCell>` keeps memory flat on big sheets; should openpyxl stop telling where
+    the sheet's XML is, the workbook is loaded in full instead (slower, same answer).
+    """
     if worksheet_part is None:
-        return []
+        workbook = load_workbook(path)
+        try:
+            return sorted(str(r) for r in workbook[sheet].merged_cells.ranges)
+        finally:
+            workbook.close()
     found: list[str] = []
     tail = b""
     with zipfile.ZipFile(path) as archive, archive.open(worksheet_part) as part:
@@ -498,7 +517,7 @@ def _read_xlsx(path: Path, dataset: Dataset) -> RawTable:
             [_cell_text(cell.value, getattr(cell, "number_format", None)) for cell in row]
             for row in worksheet.iter_rows()
         ]
-        worksheet_part = getattr(worksheet, "_worksheet_path", None)
+        worksheet_part = getattr(worksheet, "_worksheet_path", None)  # private, see _merged_ranges
     finally:
         workbook.close()
     if not any(any(v.strip() for v in row) for row in rows):
@@ -516,11 +535,13 @@ def _read_xlsx(path: Path, dataset: Dataset) -> RawTable:
         if header[col].strip() or any(col < len(row) and row[col].strip() for _, row in data)
     ]
     letters = [get_column_letter(col + 1) for col in keep]
-    names = [_normalise_name(header[col]) or f"unnamed_{letter}" for col, letter in zip(keep, letters, strict=True)]
+    names = [
+        _normalise_name(header[col]) or f"unnamed_{letter}" for col, letter in zip(keep, letters, strict=True)
+    ]
     _check_header(path, dataset, names, letters, header_row)
 
     last_row = data[-1][0] if data else header_row
-    _refuse_merged_cells(path, _merged_ranges(path, worksheet_part), header_row, last_row, sheet)
+    _refuse_merged_cells(path, _merged_ranges(path, sheet, worksheet_part), header_row, last_row, sheet)
     table_rows = [[row[col] if col < len(row) else "" for col in keep] for _, row in data]
     frame = _frame(names, table_rows, [number for number, _ in data])
     return RawTable(path, dataset, frame, ENCODING_XLSX, header_row, sheet)
@@ -537,9 +558,9 @@ def _refuse_merged_cells(path: Path, ranges: list[str], first_row: int, last_row
     if inside:
         raise LandingFileError(
             path,
-            f"worksheet '{sheet}' has merged cells inside the table ({', '.join(inside)}): a merged cell holds "
-            "its value only in its first cell, so the other rows would read as blank; unmerge them and fill "
-            "every cell",
+            f"worksheet '{sheet}' has merged cells inside the table ({', '.join(inside)}): a merged cell "
+            "holds its value only in its first cell, so the other rows would read as blank; unmerge them and "
+            "fill every cell",
             rows=sorted(rows),
             rule="merged_cells",
         )

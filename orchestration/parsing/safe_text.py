@@ -33,7 +33,7 @@ def neutralise_formula(text: str) -> str:
 
 
 def neutralise_formulas(series: pd.Series) -> pd.Series:
-    """`neutralise_formula` over a column, vectorised; non-text values (numbers, NA) pass through unchanged."""
+    """`neutralise_formula` over a column, vectorised; numbers and NA pass through unchanged."""
     if not (isinstance(series.dtype, pd.StringDtype) or series.dtype == object):
         return series
     is_text = series.map(lambda v: isinstance(v, str)) if series.dtype == object else series.notna()

@@ -123,10 +123,11 @@ def _parse_distinct(series: pd.Series, parse: Callable[[pd.Series], _Parsed]) ->
     distinct = pd.Series(uniques, dtype=TEXT)
     values, reasons = parse(distinct)
     values = values.where(reasons.isna())
-    row_values = pd.Series(values.array.take(codes, allow_fill=True), index=series.index)
-    row_reasons = pd.Series(reasons.array.take(codes, allow_fill=True), index=series.index, dtype=TEXT)
+    name, index = series.name, series.index
+    row_values = pd.Series(values.array.take(codes, allow_fill=True), index=index, name=name)
+    row_reasons = pd.Series(reasons.array.take(codes, allow_fill=True), index=index, dtype=TEXT, name=name)
     invalid = row_reasons.notna()
-    blank = pd.Series(codes == -1, index=series.index)
+    blank = pd.Series(codes == -1, index=index, name=name)
     return ParseResult(values=row_values, invalid=invalid, reasons=row_reasons, blank=blank)
 
 
@@ -141,8 +142,8 @@ def _first_reason(distinct: pd.Series, checks: list[tuple[pd.Series, pd.Series |
         applies = mask.fillna(False).astype(bool) & ~decided
         if isinstance(reason, str):
             reasons = reasons.mask(applies, reason)
-        elif reason is not None:
-            reasons = reasons.mask(applies, reason.astype(TEXT))
+        elif reason is not None:  # a reason built from the value's parts; never let a gap read as valid
+            reasons = reasons.mask(applies, reason.astype(TEXT).fillna("not a valid value"))
         decided |= applies
     return reasons
 
@@ -224,8 +225,20 @@ _TWO_DIGIT_YEAR = rf"\d{{1,2}}/\d{{1,2}}/\d{{2}}{_TIME}"
 REASON_DATE = "not a date in YYYY-MM-DD or DD/MM/YYYY form"
 REASON_DATE_TWO_DIGIT_YEAR = "a two-digit year is ambiguous: write the year in full (DD/MM/YYYY)"
 _MONTH_NAMES = pd.Series(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-     "November", "December"],
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
     index=[f"{m:02d}" for m in range(1, 13)],
 )
 
@@ -243,7 +256,9 @@ def _date_parts(distinct: pd.Series) -> pd.DataFrame:
 def _parse_date_distinct(distinct: pd.Series) -> _Parsed:
     parts = _date_parts(distinct)
     shaped = parts["y"].notna()
-    values = pd.to_datetime(parts["y"] + "-" + parts["m"] + "-" + parts["d"], format="%Y-%m-%d", errors="coerce")
+    values = pd.to_datetime(
+        parts["y"] + "-" + parts["m"] + "-" + parts["d"], format="%Y-%m-%d", errors="coerce"
+    )
     month_number = pd.to_numeric(parts["m"], errors="coerce")
     bad_month = shaped & ~month_number.between(1, 12)
     month_name = parts["m"].map(_MONTH_NAMES).astype(TEXT)
@@ -303,7 +318,7 @@ def parse_month(series: pd.Series) -> ParseResult:
     return _parse_distinct(series, _parse_month_distinct)
 
 
-# ------------------------------------------------------------------------------------------------- whole numbers
+# ------------------------------------------------------------------------------------------ whole numbers
 
 _INT = r"^(?P<sign>-?)(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?$"
 MAX_INT_DIGITS = 18
