@@ -291,12 +291,13 @@ def _prepare_panel(
     hi = np.full(len(unit_ids), -np.inf)
     np.minimum.at(lo, unit_codes_all[complete], cohort_all[complete])
     np.maximum.at(hi, unit_codes_all[complete], cohort_all[complete])
-    if (lo != hi)[np.isfinite(lo)].any():
+    observed = np.bincount(unit_codes_all[complete], minlength=len(unit_ids)) > 0
+    if (lo != hi)[observed].any():
         raise ValueError(f"{cohort!r} must be the same in every period for each unit")
 
     keep = complete.copy()
     periods = np.unique(times_all[keep])
-    unit_cohort = np.where(np.isfinite(lo), lo, np.nan)
+    unit_cohort = np.where(observed, lo, np.nan)
     # a unit first treated after the last period is never treated within the window (R recodes it to 0)
     unit_cohort[unit_cohort > periods.max() + anticipation] = 0
 
@@ -443,10 +444,7 @@ def _plan_cells(
             key = (float(g), float(threshold), cov_col)
             designs.append(keys.setdefault(key, len(keys)))
             n_treated.append(treated_count)
-            comparison = (unit_cohort == 0) | ((unit_cohort > threshold) & (unit_cohort != g))
-            if threshold < 0:
-                comparison = unit_cohort == 0
-            n_comparison.append(int(comparison.sum()))
+            n_comparison.append(int(_comparison_units(unit_cohort, g, threshold).sum()))
     return _Cells(
         cohort=np.asarray(cohorts, dtype=float),
         time=np.asarray(times, dtype=float),
@@ -457,6 +455,13 @@ def _plan_cells(
         n_treated=np.asarray(n_treated),
         n_comparison=np.asarray(n_comparison),
     )
+
+
+def _comparison_units(unit_cohort: np.ndarray, g: float, threshold: float) -> np.ndarray:
+    """Comparison units for cohort g: never treated, plus (threshold ≥ 0) those first treated after it."""
+    if threshold < 0:
+        return unit_cohort == 0
+    return (unit_cohort == 0) | ((unit_cohort > threshold) & (unit_cohort != g))
 
 
 def _estimate_cells(panel: _WidePanel, cells: _Cells, method: Method) -> tuple[np.ndarray, np.ndarray]:
@@ -472,15 +477,10 @@ def _estimate_cells(panel: _WidePanel, cells: _Cells, method: Method) -> tuple[n
     influence = np.zeros((n, n_cells))
     for design_index, (g, threshold, cov_col) in enumerate(cells.design_keys):
         columns = np.flatnonzero(cells.design == design_index)
-        if threshold < 0:
-            in_sample = (panel.cohort == g) | (panel.cohort == 0)
-        else:
-            in_sample = (panel.cohort == g) | (panel.cohort == 0) | (panel.cohort > threshold)
-        rows = np.flatnonzero(in_sample)
+        rows = np.flatnonzero((panel.cohort == g) | _comparison_units(panel.cohort, g, threshold))
         treated = (panel.cohort[rows] == g).astype(float)
-        delta_y = (
-            panel.outcome[rows][:, cells.post_col[columns]] - panel.outcome[rows][:, cells.base_col[columns]]
-        )
+        outcome = panel.outcome[rows]
+        delta_y = outcome[:, cells.post_col[columns]] - outcome[:, cells.base_col[columns]]
         if panel.covariates is None:
             design = np.ones((rows.size, 1))
         else:

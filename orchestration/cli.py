@@ -117,5 +117,24 @@ def ui(home: Path | None, landing: Path | None, port: int) -> None:
     sys.exit(completed.returncode)
 
 
+@main.command()
+@click.option("--month", required=True, metavar="YYYY-MM", help="The month the pack reports on, e.g. 2025-10.")
+@click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path), help=_HOME_HELP)
+def report(month: str, home: Path | None) -> None:
+    """Draw the Schools Forum pack for MONTH: public HTML and PDF, and the officers' finance workbook."""
+    from orchestration.reports.pack import build_pack
+
+    settings = Settings.from_env(home=home)
+    try:
+        result = build_pack(settings, month)
+    except (ValueError, FileNotFoundError) as problem:
+        raise click.ClickException(str(problem)) from problem
+    click.echo(f"Schools Forum pack for {month} written to {result.folder} in {result.seconds:.1f}s")
+    for name in ("html", "pdf", "workbook"):
+        click.echo(f"  {name:<9} {result.paths[name].name}")
+    if result.unavailable_sections:
+        click.echo(f"  not available yet: {', '.join(result.unavailable_sections)}")
+
+
 if __name__ == "__main__":
     main()

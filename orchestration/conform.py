@@ -1,9 +1,10 @@
-"""Conform a landing table (all text) to the contract's column types and value rules.
+"""Conform a landing table (all text) to the contract's column types.
 
-This is where a value that cannot be loaded is stopped: unparseable money or dates, blanks in required
-columns, codes not in the reference lists, UPNs with a wrong check letter. Every problem names the rows
-and column; identifiers are masked. Rules that look across rows or files (uniqueness, totals, plausibility)
-live in the Great Expectations suites of `expectations/`.
+Conforming only types values: every column is parsed with `parsing/values.py`, and a value that cannot be
+read becomes missing, with its column's `invalid` mask saying so. Whether the file may be loaded is decided
+by the Great Expectations suites (`expectations/`, run by `orchestration/quality/`), which see both the
+values as delivered and the typed values, so every rule (types, codes, required values, ranges, totals,
+cross-file rules) is checked and reported in one place.
 """
 
 from __future__ import annotations
@@ -12,99 +13,52 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from orchestration.contract import Column, Dataset, LandingFile
-from orchestration.parsing.reading import RawTable
+from orchestration.contract import Dataset, LandingFile
+from orchestration.parsing.reading import SOURCE_ROW, RawTable
 from orchestration.parsing.values import PARSERS, as_text
-from orchestration.problems import LandingFileRefused, Problem, examples_text
-
-_IDENTIFYING_TYPES = {"upn"}
 
 
 @dataclass
 class ConformedTable:
-    """Typed columns (contract names) plus `source_row`, and the extra columns kept as text."""
+    """Typed columns (contract names) plus `source_row`, the same columns as delivered, and the extras."""
 
     frame: pd.DataFrame
+    """`source_row` then each contract column typed: money as exact text (`-1234.56`), dates as datetime64,
+    whole numbers as Int64, everything else as stripped text; missing where blank or unreadable."""
     extras: pd.DataFrame
     extra_columns: list[str]
+    as_delivered: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Each contract column as stripped text, NA where blank (absent optional columns are all NA)."""
+    invalid: dict[str, pd.Series] = field(default_factory=dict)
+    """For parsed columns: True where a value was given but could not be read as the column's type."""
     warnings: list[str] = field(default_factory=list)
 
 
-def _rows(raw: pd.DataFrame, mask: pd.Series) -> tuple[int, ...]:
-    return tuple(int(row) for row in raw.loc[mask.fillna(False).astype(bool), "source_row"])
-
-
-def _problem(file: str, raw: pd.DataFrame, mask: pd.Series, column: Column, rule: str, message: str) -> Problem:
-    count = int(mask.fillna(False).sum())
-    noun = "value" if count == 1 else "values"
-    return Problem(
-        file=file,
-        rows=_rows(raw, mask),
-        column=column.name,
-        rule=rule,
-        severity="error",
-        message=f"{count} {noun} {message}",
-    )
-
-
-def conform_column(file: str, raw: pd.DataFrame, column: Column) -> tuple[pd.Series, list[Problem]]:
-    """Parse one column and check its per-value rules; returns typed values and any problems."""
-    text = as_text(raw[column.name]) if column.name in raw else pd.Series(pd.NA, index=raw.index, dtype="str")
-    problems: list[Problem] = []
-    blank = text.isna() | (text.str.strip() == "")
-    if column.type in PARSERS:
-        parsed = PARSERS[column.type](text)
-        values = parsed.values
-        if parsed.n_invalid:
-            invalid = parsed.invalid
-            reasons = parsed.reasons[invalid].dropna().unique().tolist()
-            mask = column.type in _IDENTIFYING_TYPES or column.personal
-            problems.append(
-                _problem(
-                    file, raw, invalid, column, f"invalid_{column.type}",
-                    f"{'; '.join(reasons[:2])}: {examples_text(text[invalid], mask=mask)}",
-                )
-            )
-    else:
-        values = text.str.strip().where(~blank)
-        if column.codes is not None:
-            unknown = ~blank & ~values.isin(column.codes)
-            if unknown.any():
-                allowed = ", ".join(column.codes) if len(column.codes) <= 15 else "the codes in reference.md"
-                problems.append(
-                    _problem(
-                        file, raw, unknown, column, "unknown_code",
-                        f"not an accepted {column.name} ({examples_text(text[unknown])}); allowed: {allowed}",
-                    )
-                )
-    if column.required and blank.any():
-        problems.append(_problem(file, raw, blank, column, "required_value_missing", "blank, but this column is required"))
-    return values, problems
-
-
 def conform_table(raw_table: RawTable, landing_file: LandingFile) -> ConformedTable:
-    """All of a file's columns typed, or `LandingFileRefused` listing every problem found."""
+    """Type every contract column of a landing table (or one chunk of it); never refuses anything."""
     dataset: Dataset = landing_file.dataset
     raw = raw_table.frame
-    problems: list[Problem] = []
-    if dataset.periodic and len(raw) == 0:
-        problems.append(
-            Problem(
-                file=landing_file.name, rows=(), column=None, rule="no_data_rows", severity="error",
-                message="the file has a header but no data rows; an empty month is a broken extract",
-            )
-        )
-        raise LandingFileRefused(problems)
-    typed = pd.DataFrame({"source_row": raw["source_row"].astype("int64")}, index=raw.index)
+    typed = pd.DataFrame({SOURCE_ROW: raw[SOURCE_ROW].astype("int64")}, index=raw.index)
+    as_delivered = pd.DataFrame(index=raw.index)
+    invalid: dict[str, pd.Series] = {}
     for column in dataset.columns:
-        if column.name not in raw and column.optional_column:
-            typed[column.name] = pd.Series(pd.NA, index=raw.index, dtype="str")
-            continue
-        values, column_problems = conform_column(landing_file.name, raw, column)
-        typed[column.name] = values
-        problems.extend(column_problems)
-    if problems:
-        raise LandingFileRefused(problems)
-    known = set(dataset.column_names) | {"source_row"}
+        if column.name in raw:
+            text = as_text(raw[column.name])
+        else:  # an optional column the file leaves out (the reader refuses missing required ones)
+            text = pd.Series(pd.NA, index=raw.index, dtype="str")
+        as_delivered[column.name] = text
+        if column.type in PARSERS:
+            parsed = PARSERS[column.type](text)
+            typed[column.name] = parsed.values
+            invalid[column.name] = parsed.invalid
+        else:
+            typed[column.name] = text
+    known = set(dataset.column_names) | {SOURCE_ROW}
     extra_columns = [name for name in raw.columns if name not in known]
-    return ConformedTable(frame=typed, extras=raw[extra_columns], extra_columns=extra_columns)
+    return ConformedTable(
+        frame=typed,
+        extras=raw[extra_columns],
+        extra_columns=extra_columns,
+        as_delivered=as_delivered,
+        invalid=invalid,
+    )

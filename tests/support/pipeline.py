@@ -22,7 +22,7 @@ from orchestration.settings import DBT_PROJECT_DIR, Settings
 TEST_PSEUDONYM_KEY = "test-key-not-secret"
 
 
-def test_settings(landing: Path, home: Path) -> Settings:
+def settings_for(landing: Path, home: Path) -> Settings:
     os.environ.setdefault("HIGHNEEDS_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
     settings = Settings(home=home.resolve(), landing=landing.resolve())
     settings.ensure_dirs()
@@ -51,7 +51,7 @@ def dbt_build(settings: Settings, select: str | None = None) -> subprocess.Compl
 
 
 def load_and_build(landing: Path, home: Path, select: str | None = None) -> Settings:
-    settings = test_settings(landing, home)
+    settings = settings_for(landing, home)
     load_all(settings)
     dbt_build(settings, select)
     return settings

@@ -1,0 +1,344 @@
+"""One Great Expectations suite per landing dataset, built from the contract's specs.
+
+`build_suite(dataset)` turns `orchestration/contract.py` into expectations: every column present, required
+values given, values that parse as the column's type, accepted codes, UPN check letters, unique keys; then
+the rules of each dataset that the column specs cannot say (ranges, cross-field and cross-file rules,
+`total` rows, plausibility warnings) from `_DATASET_RULES`.
+
+Each expectation carries in its `meta` what a finance officer is told when it fails:
+- `rule`: a short id (`invalid_date`, `end_before_start`), `column`: the contract column to name;
+- `message`: the sentence, with `{count}`, `{examples}`, `[singular|plural]` and rule fields filled in;
+- `example`: how one failing row is shown (default: the value as delivered), `parsed_type`: for reasons;
+- `scope`: `rows` (run on every chunk of the file) or `file` (run once on the file's summary).
+Severity is Great Expectations' own: `critical` refuses the file, `warning` is shown and does not block.
+
+The suites run on the tables of `orchestration/quality/frames.py`: a contract column as delivered is under
+its own name, its typed value under `<column>__value`. Values that depend on the warehouse or on earlier
+chunks (ids already used, placements in the newest snapshot) are `$PARAMETER`s supplied at validation time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+from great_expectations.expectations.row_conditions import Column as RowColumn
+
+from expectations.custom import ExpectColumnValuesToBeValidUpns
+from orchestration.contract import CHARACTERISTICS_BY_GROUP, DATASETS, Column, Dataset
+from orchestration.parsing.values import PARSERS
+from orchestration.quality.frames import ROW_KEY, SCHOOL_OUTCOME_COUNTS, value_column
+from orchestration.quality.rules import (
+    FORMULA_START_REGEX,
+    MAX_PLAUSIBLE_ANNUAL_COST_GBP,
+    TOTAL_ROW_REGEX,
+    UNUSUAL_MONTH_FACTOR,
+    key_column_label,
+)
+
+ROWS = "rows"
+FILE = "file"
+ERROR = "critical"
+WARNING = "warning"
+
+_TYPE_WORDS = {
+    "money": "amount of money",
+    "date": "date",
+    "month": "month",
+    "int": "whole number",
+    "financial_year": "financial year",
+    "academic_year": "academic year",
+    "urn": "URN",
+}
+_CODE_NOTES = {
+    ("placements", "primary_need"): "; NSA is for SEN support only and is never the primary need on an EHCP",
+}
+
+
+def _expect(
+    expectation_class: type,
+    *,
+    rule: str,
+    column: str | None,
+    message: str,
+    severity: str = ERROR,
+    scope: str = ROWS,
+    example: str | None = None,
+    parsed_type: str | None = None,
+    **kwargs: object,
+):
+    """An expectation with the meta that turns its failure into a message (see the module docstring)."""
+    meta = {"rule": rule, "column": column, "message": message, "scope": scope}
+    if example:
+        meta["example"] = example
+    if parsed_type:
+        meta["parsed_type"] = parsed_type
+    return expectation_class(severity=severity, meta=meta, **kwargs)
+
+
+# ------------------------------------------------------------------------------------------ contract
+
+
+def _column_expectations(dataset: Dataset, column: Column) -> list:
+    name = column.name
+    found: list = []
+    if not column.optional_column:
+        found.append(_expect(
+            gxe.ExpectColumnToExist, column=name, rule="missing_column",
+            message=f"the header row has no '{name}' column", **{"column": name},
+        ) if False else _expect(
+            gxe.ExpectColumnToExist, rule="missing_column", column=name,
+            message=f"the header row has no '{name}' column",
+        ))
+    if column.required:
+        found.append(_expect(
+            gxe.ExpectColumnValuesToNotBeNull, rule="required_value_missing", column=name,
+            message=f"{{n_values}} blank, but {name} is required",
+        ))
+    if column.type == "upn":
+        found.append(_expect(
+            ExpectColumnValuesToBeValidUpns, rule="invalid_upn", column=name, parsed_type="upn",
+            message="{count} [UPN is|UPNs are] not valid ({reasons}): {examples}",
+        ))
+    elif column.type in PARSERS:
+        found.append(_expect(
+            gxe.ExpectColumnValuesToNotBeNull, rule=f"invalid_{column.type}", column=name,
+            parsed_type=column.type,
+            message=f"{{count}} [value is|values are] not a valid {_TYPE_WORDS[column.type]} "
+            "({reasons}): {examples}",
+            row_condition=RowColumn(name).is_not_null(),
+        ) if False else _parse_expectation(column))
+    if column.codes is not None:
+        allowed = ", ".join(column.codes) if len(column.codes) <= 15 else "the codes in reference.md"
+        note = _CODE_NOTES.get((dataset.name, name), "")
+        found.append(_expect(
+            gxe.ExpectColumnValuesToBeInSet, rule="unknown_code", column=name, value_set=list(column.codes),
+            message=f"{{n_values}} not an accepted {name} ({{examples}}); allowed: {allowed}{note}",
+        ))
+    if column.type == "text" and not column.personal:
+        found.append(_expect(
+            gxe.ExpectColumnValuesToNotMatchRegex, rule="formula_text", column=name, severity=WARNING,
+            regex=FORMULA_START_REGEX,
+            message="{count} [value starts|values start] with =, +, - or @ and would run as a formula in a "
+            "spreadsheet ({examples}); [it is|they are] kept as text and shown with a leading ' in "
+            "every report",
+        ))
+    if (column.type == "text" and not column.personal) or column is dataset.columns[0]:
+        found.append(_expect(
+            gxe.ExpectColumnValuesToNotMatchRegex, rule="total_row", column=name, regex=TOTAL_ROW_REGEX,
+            message="{count} [row looks|rows look] like a totals row ('Total' in "
+            f"{name}): remove total and subtotal rows from the extract; the platform adds the lines up "
+            "itself",
+        ))
+    return found
+
+
+def _parse_expectation(column: Column):
+    """Given (not blank) but not readable as the column's type: the typed value is missing."""
+    return _expect(
+        gxe.ExpectColumnValuesToNotBeNull,
+        rule=f"invalid_{column.type}",
+        column=column.name,
+        parsed_type=column.type,
+        message=f"{{count}} [value is|values are] not a valid {_TYPE_WORDS[column.type]} ({{reasons}}): "
+        "{examples}",
+        **{"column": value_column(column.name)},
+        row_condition=RowColumn(column.name).is_not_null(),
+    )
+
+
+def _uniqueness_expectations(dataset: Dataset) -> list:
+    keys = dataset.unique_key
+    label = key_column_label(dataset)
+    if len(keys) == 1:
+        key = keys[0]
+        message = f"{{count}} rows share their {key} with another row of this file ({{examples}}); each " \
+            f"{key} must appear once"
+        within = _expect(gxe.ExpectColumnValuesToBeUnique, rule=f"duplicate_{key}", column=key,
+                         message=message)
+        across = _expect(gxe.ExpectColumnValuesToNotBeInSet, rule=f"duplicate_{key}", column=key,
+                         message=message, value_set={"$PARAMETER": "keys_in_earlier_chunks"})
+        return [within, across]
+    message = f"{{count}} rows repeat the {label} of another row of this file ({{examples}}); each must " \
+        "appear once"
+    example = " ".join(f"{{{key}}}" for key in keys)
+    within = _expect(gxe.ExpectCompoundColumnsToBeUnique, rule="duplicate_row", column=label,
+                     message=message, example=example, column_list=list(keys))
+    across = _expect(gxe.ExpectColumnValuesToNotBeInSet, rule="duplicate_row", column=label, message=message,
+                     example=example, **{"column": ROW_KEY},
+                     value_set={"$PARAMETER": "keys_in_earlier_chunks"})
+    return [within, across]
+
+
+def _table_expectations(dataset: Dataset) -> list:
+    why = (
+        "an empty month is a broken extract, not a month without spend"
+        if dataset.periodic
+        else "a reference file is delivered whole, so an empty one would wipe the table"
+    )
+    return [
+        _expect(gxe.ExpectTableRowCountToBeBetween, rule="no_data_rows", column=None, min_value=1,
+                message=f"the file has a header but no data rows: {why}"),
+    ]
+
+
+# ------------------------------------------------------------------------------------- dataset rules
+
+
+def _not_negative(column: str, why: str, rule: str = "negative_amount") -> object:
+    return _expect(
+        gxe.ExpectColumnValuesToBeBetween, rule=rule, column=column, min_value=0,
+        message=f"{{count}} [value is|values are] below zero ({{examples}}): {why}",
+        **{"column": value_column(column)},
+    )
+
+
+def _ends_before_start(start: str, end: str, what: str) -> object:
+    return _expect(
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB, rule="end_before_start", column=end,
+        column_A=value_column(end), column_B=value_column(start), or_equal=True,
+        ignore_row_if="either_value_is_missing",
+        example=f"{start} {{{start}}}, {end} {{{end}}}",
+        message=f"{{count}} [{what} ends|{what}s end] before [it starts|they start] ({{examples}}): "
+        f"{end} must not be before {start}",
+    )
+
+
+def _ledger_rules() -> list:
+    return [
+        _expect(
+            gxe.ExpectColumnValuesToNotBeInSet, rule="duplicate_transaction_id_across_deliveries",
+            column="transaction_id", value_set={"$PARAMETER": "transaction_ids_in_other_deliveries"},
+            message="{count} transaction [id was|ids were] already loaded from {other_files} ({examples}): a "
+            "transaction id is unique across all months; to correct an earlier month, deliver that "
+            "month's file again",
+        ),
+        _expect(
+            gxe.ExpectColumnValuesToBeInSet, rule="placement_not_in_snapshot", column="placement_id",
+            value_set={"$PARAMETER": "placement_ids_in_newest_snapshot"},
+            message="{count} [placement_id is|placement_ids are] not in {snapshot} ({examples}): a line "
+            "paying for a placement must name a placement the case-management system knows",
+        ),
+        _expect(
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB, rule="posting_date_before_period",
+            column="posting_date", column_A=value_column("posting_date"), column_B="period_first_day",
+            or_equal=True, ignore_row_if="either_value_is_missing",
+            example="posted {posting_date} to {period}",
+            message="{count} [line is|lines are] posted before [its|their] accounting month ({examples}): "
+            "posting_date must fall in or after period",
+        ),
+        _expect(
+            gxe.ExpectColumnValuesToNotBeInSet, rule="zero_amount", column="amount_gbp", value_set=[0],
+            message="{count} [line is|lines are] for £0: a ledger line must move money (credits are "
+            "negative)",
+            **{"column": value_column("amount_gbp")},
+        ),
+        _expect(
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB, rule="unusual_monthly_spend", column="amount_gbp",
+            severity=WARNING, scope=FILE, column_A="unusual_above_gbp", column_B="spend_gbp", or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            example="s251 line {s251_line} in {period}: £{spend_gbp:,.0f} against a usual £"
+            "{usual_monthly_spend_gbp:,.0f}",
+            message=f"{{count}} [month's spend on an s251 line is|months' spend on s251 lines are] more "
+            f"than {UNUSUAL_MONTH_FACTOR}× the usual month ({{examples}}): check for lines posted twice or "
+            "to the wrong month",
+        ),
+    ]
+
+
+def _placements_rules() -> list:
+    return [
+        _ends_before_start("placement_start", "placement_end", "placement"),
+        _not_negative("annual_cost_gbp", "annual_cost_gbp is the agreed annual cost and cannot be negative"),
+        _expect(
+            gxe.ExpectColumnValuesToBeBetween, rule="implausible_annual_cost", column="annual_cost_gbp",
+            severity=WARNING, max_value=MAX_PLAUSIBLE_ANNUAL_COST_GBP,
+            message=f"{{count}} [placement costs|placements cost] more than £{MAX_PLAUSIBLE_ANNUAL_COST_GBP:,} "
+            "a year ({examples}): check [it is an annual cost|they are annual costs], not a total or a typo",
+            **{"column": value_column("annual_cost_gbp")},
+        ),
+        _expect(
+            gxe.ExpectColumnValuesToBeNull, rule="end_reason_while_open", column="end_reason", severity=WARNING,
+            row_condition=RowColumn("placement_end").is_null(),
+            message="{count} open [placement has|placements have] an end_reason ({examples}): end_reason "
+            "stays blank until the placement ends",
+        ),
+    ]
+
+
+def _school_outcomes_rules() -> list:
+    pairs = [(group, characteristic) for group, members in CHARACTERISTICS_BY_GROUP.items()
+             for characteristic in members]
+    rules: list = [
+        _not_negative(count, "counts are whole numbers of 0 or more", rule="negative_count")
+        for count in SCHOOL_OUTCOME_COUNTS
+    ]
+    rules += [
+        _expect(
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB, rule="sessions_missed_exceed_possible",
+            column="sessions_missed", column_A=value_column("sessions_possible"),
+            column_B=value_column("sessions_missed"), or_equal=True, ignore_row_if="either_value_is_missing",
+            example="{sessions_missed} missed of {sessions_possible}",
+            message="{count} [row has|rows have] more sessions missed than possible ({examples})",
+        ),
+        _expect(
+            gxe.ExpectColumnPairValuesToBeInSet, rule="characteristic_not_in_group", column="characteristic",
+            column_A="characteristic_group", column_B="characteristic", value_pairs_set=pairs,
+            ignore_row_if="either_value_is_missing", example="{characteristic_group}: {characteristic}",
+            message="{count} [row has|rows have] a characteristic that does not belong to [its|their] "
+            "characteristic_group ({examples})",
+        ),
+    ]
+    rules += [
+        _expect(
+            gxe.ExpectColumnPairValuesToBeEqual, rule="total_not_sum_of_group", column=count, scope=FILE,
+            column_A=count, column_B=f"{count}__group_sum", ignore_row_if="either_value_is_missing",
+            example=f"school {{school_urn}} {{academic_year}} {{term}}: total {{{count}}}, "
+            f"{{characteristic_group}} rows add up to {{{count}__group_sum}}",
+            message=f"{{count}} `total` [row does|rows do] not equal the sum of [its|their] group's rows in "
+            f"{count} ({{examples}})",
+        )
+        for count in SCHOOL_OUTCOME_COUNTS
+    ]
+    return rules
+
+
+_DATASET_RULES: dict[str, Callable[[], list]] = {
+    "hn_ledger": _ledger_rules,
+    "hn_budget": lambda: [_not_negative("amount_gbp", "budgets are positive amounts")],
+    "dsg_funding": lambda: [
+        _not_negative("allocation_gbp", "an allocation is a positive amount"),
+        _not_negative("deductions_gbp", "deductions (recoupment) are written as a positive number"),
+    ],
+    "placements": _placements_rules,
+    "school_outcomes": _school_outcomes_rules,
+    "schools": lambda: [_ends_before_start("opened_on", "closed_on", "school")],
+    "interventions": lambda: [
+        _ends_before_start("start_date", "end_date", "programme"),
+        _not_negative("cost_gbp", "a programme's cost cannot be negative"),
+    ],
+}
+
+
+@cache
+def build_suite(dataset_name: str) -> gx.ExpectationSuite:
+    """The dataset's suite: contract columns, keys and table first, then the dataset's own rules."""
+    dataset = DATASETS[dataset_name]
+    suite = gx.ExpectationSuite(
+        name=dataset.name,
+        meta={"notes": f"Landing contract for `{dataset.name}`: {dataset.description}."},
+    )
+    expectations = [*_table_expectations(dataset)]
+    for column in dataset.columns:
+        expectations += _column_expectations(dataset, column)
+    expectations += _uniqueness_expectations(dataset)
+    expectations += _DATASET_RULES.get(dataset.name, list)()
+    for expectation in expectations:
+        suite.add_expectation(expectation)
+    return suite
+
+
+def all_suites() -> list[gx.ExpectationSuite]:
+    return [build_suite(name) for name in DATASETS]

@@ -1,0 +1,204 @@
+"""Write each landing dataset to disk in the contract's format (and the style `messy.py` chose).
+
+Column names come from `orchestration.contract.DATASETS`, so the files follow the contract as data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+
+from orchestration.contract import DATASETS
+from orchestration.demo.finance_reference import BudgetRow, DeficitPlan, Funding
+from orchestration.demo.formats import dates, integers, money, text, write_csv
+from orchestration.demo.ledger import LedgerMonth
+from orchestration.demo.messy import BUDGET_TITLE, EXTRA_PLACEMENT_COLUMN, SCHOOLS_HEADER, FileStyle
+from orchestration.demo.outcomes import MEASURES, Panel, term_rows
+from orchestration.demo.placements import END_REASONS, LINES, PROVISION_TYPES, PlacementWorld
+from orchestration.demo.timeline import (
+    OPEN_END,
+    academic_year_label,
+    financial_year_label,
+    month_label,
+    month_last_day,
+    term_name,
+    term_year,
+)
+
+
+def _header(dataset: str) -> list[str]:
+    return list(DATASETS[dataset].column_names)
+
+
+def _write(path: Path, header: list[str], columns: list[pd.Series], style: FileStyle) -> int:
+    return write_csv(path, header, columns, encoding=style.encoding, bom=style.bom, line_ending=style.line_ending)
+
+
+def write_ledger_month(path: Path, lm: LedgerMonth, style: FileStyle, amount_pence: np.ndarray | None = None) -> int:
+    n = len(lm)
+    columns = [
+        text(lm.transaction_id),
+        text(np.full(n, month_label(lm.month), dtype=object)),
+        dates(lm.posting_day, style.dates),
+        text(lm.cost_centre),
+        text(np.array(LINES, dtype=object)[lm.line]),
+        text(lm.provision_type),
+        text(lm.provider_urn),
+        text(lm.provider_name),
+        text(lm.placement_id),
+        money(lm.amount_pence if amount_pence is None else amount_pence, style.money),
+        text(lm.description),
+    ]
+    return _write(path, _header("hn_ledger"), columns, style)
+
+
+class PlacementColumns:
+    """Text of every placements column for the whole world, built once and sliced per snapshot."""
+
+    def __init__(self, world: PlacementWorld) -> None:
+        kids = world.children
+        c = world.child
+        self.world = world
+        self.fixed = {
+            "placement_id": text(world.placement_id),
+            "upn": text(kids.upn[c]),
+            "forename": text(kids.forename[c]),
+            "surname": text(kids.surname[c]),
+            "sex": text(kids.sex[c]),
+            "ethnicity": text(kids.ethnicity[c]),
+            "primary_need": text(kids.primary_need[c]),
+            "provision_type": text(np.array(PROVISION_TYPES, dtype=object)[world.ptype]),
+            "provider_urn": text(world.provider_urn),
+            "provider_name": text(world.provider_name),
+            "annual_cost_gbp": money(world.cost_pence, "plain"),
+            "locality": text(kids.locality[c]),
+        }
+        self.dob = kids.dob[c]
+        self.ehcp_start = kids.ehcp_start[c]
+        self.reasons = np.array([*END_REASONS, ""], dtype=object)
+
+    def write(self, path: Path, month: int, style: FileStyle, extra_column: bool = False) -> int:
+        """Snapshot taken in `month`: placements started by its end; later ends shown as still open."""
+        w = self.world
+        snapshot_end = month_last_day(month)
+        n = int(np.searchsorted(w.start, snapshot_end, side="right"))
+        ended = w.end[:n] <= snapshot_end
+        by_name = {name: series.iloc[:n] for name, series in self.fixed.items()}
+        by_name["date_of_birth"] = dates(self.dob[:n], style.dates)
+        by_name["ehcp_start_date"] = dates(self.ehcp_start[:n], style.dates, blank=self.ehcp_start[:n] < 0)
+        by_name["placement_start"] = dates(w.start[:n], style.dates)
+        by_name["placement_end"] = dates(np.where(ended, w.end[:n], OPEN_END), style.dates, blank=~ended)
+        by_name["end_reason"] = text(self.reasons[np.where(ended, w.reason[:n], -1)])
+        header = _header("placements")
+        columns = [by_name[h] for h in header]
+        if extra_column:
+            teams = np.array(["SEND Team North", "SEND Team South", "SEND Team East", "SEND Team West"], dtype=object)
+            header = [*header, EXTRA_PLACEMENT_COLUMN]
+            columns.append(text(teams[w.child[:n] % 4]))
+        return _write(path, header, columns, style)
+
+
+def write_outcomes(path: Path, panel: Panel, terms: list[int], style: FileStyle) -> int:
+    parts = []
+    for term in terms:
+        rows = term_rows(panel, term)
+        n = len(rows["school_urn"])
+        parts.append([
+            text(rows["school_urn"]),
+            text(np.full(n, academic_year_label(term_year(term)), dtype=object)),
+            text(np.full(n, term_name(term), dtype=object)),
+            text(rows["characteristic_group"]),
+            text(rows["characteristic"]),
+            *[integers(rows[m]) for m in MEASURES],
+        ])
+    columns = [pd.concat([p[i] for p in parts], ignore_index=True) for i in range(len(parts[0]))]
+    return _write(path, _header("school_outcomes"), columns, style)
+
+
+def write_schools(path: Path, schools: pd.DataFrame) -> int:
+    """All establishments; upper-case, padded header names (the contract ignores case and spaces)."""
+    opened = schools["opened_on"].to_numpy()
+    closed = schools["closed_on"].to_numpy()
+    columns = [
+        text(schools["school_urn"].to_numpy()),
+        text(schools["school_name"].to_numpy()),
+        text(schools["phase"].to_numpy()),
+        text(schools["governance"].to_numpy()),
+        text(schools["locality"].to_numpy()),
+        dates(opened, "iso", blank=opened < 0),
+        dates(closed, "iso", blank=closed < 0),
+    ]
+    assert len(SCHOOLS_HEADER) == len(_header("schools"))
+    return write_csv(path, list(SCHOOLS_HEADER), columns)
+
+
+def write_interventions(path: Path, table: pd.DataFrame, style: FileStyle) -> int:
+    end = table["end_day"].to_numpy()
+    columns = [
+        text(table["school_urn"].to_numpy()),
+        text(table["programme"].to_numpy()),
+        dates(table["start_day"].to_numpy(), style.dates),
+        dates(end, style.dates, blank=end < 0),
+        money(table["cost_pence"].to_numpy(), style.money),
+    ]
+    return _write(path, _header("interventions"), columns, style)
+
+
+def write_dsg_funding(path: Path, funding: Funding, years: list[int], style: FileStyle) -> int:
+    rows = funding.table[funding.table["year"].isin(years)]
+    columns = [
+        text([financial_year_label(int(y)) for y in rows["year"]]),
+        text(rows["block"].to_numpy()),
+        money(rows["allocation"].to_numpy(), style.money),
+        money(rows["deductions"].to_numpy(), style.money),
+        money(rows["transfer_in"].to_numpy(), style.money),
+    ]
+    return _write(path, _header("dsg_funding"), columns, style)
+
+
+def write_dsg_balance(path: Path, year: int, opening_pence: int) -> int:
+    columns = [text([financial_year_label(year)]), money(np.array([opening_pence]), "plain")]
+    return write_csv(path, _header("dsg_balance"), columns)
+
+
+def write_deficit_plan(path: Path, plan: DeficitPlan, style: FileStyle) -> int:
+    n = len(plan.years)
+    columns = [
+        text([financial_year_label(y) for y in plan.years]),
+        money(np.array(plan.planned_in_year), style.money),
+        money(np.array(plan.planned_closing), style.money),
+        text(np.full(n, plan.version, dtype=object)),
+    ]
+    return _write(path, _header("deficit_plan"), columns, style)
+
+
+def write_budget_xlsx(path: Path, rows: list[BudgetRow]) -> int:
+    """`hn_budget.xlsx`: a title row, then the header, then one row per budget line (dates as dates).
+
+    Creation time is fixed so the file is byte-identical between runs.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(str(path))
+    workbook.set_properties({"title": "High Needs budget", "author": "Finance", "created": dt.datetime(2021, 3, 1)})
+    sheet = workbook.add_worksheet("hn_budget")
+    bold = workbook.add_format({"bold": True})
+    date_format = workbook.add_format({"num_format": "dd/mm/yyyy"})
+    money_format = workbook.add_format({"num_format": "#,##0.00"})
+    sheet.write(0, 0, BUDGET_TITLE, bold)
+    for col, name in enumerate(_header("hn_budget")):
+        sheet.write(1, col, name, bold)
+    for i, row in enumerate(rows, start=2):
+        sheet.write_string(i, 0, financial_year_label(row.year))
+        sheet.write_string(i, 1, row.line)
+        sheet.write_string(i, 2, row.budget_type)
+        sheet.write_number(i, 3, row.amount_pence / 100, money_format)
+        approved = np.datetime64(row.approved_on, "D").astype(object)
+        sheet.write_datetime(i, 4, dt.datetime(approved.year, approved.month, approved.day), date_format)
+    sheet.set_column(0, 0, 14)
+    sheet.set_column(3, 4, 16)
+    workbook.close()
+    return len(rows)

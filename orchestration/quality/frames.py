@@ -1,0 +1,162 @@
+"""The tables the suites check: one per chunk of a file, and one small summary per file.
+
+The chunk table holds each contract column as delivered (stripped text, NA for blank) under its own name,
+and its typed value under `<column>__value` for columns that are parsed (money in pounds, dates, whole
+numbers, months, years, URNs), plus `source_row`. So a rule can say "given but not a date" (as delivered
+present, typed missing) as well as "ends before it starts" (typed comparison).
+
+Rules that need the whole file (monthly spend of a ledger line, a `total` row against its groups) are
+checked on a file summary that is built from each chunk as it passes, so memory stays bounded by the
+chunk size, not the file size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from orchestration.conform import ConformedTable
+from orchestration.contract import CHARACTERISTICS_BY_GROUP, Dataset
+from orchestration.parsing.reading import SOURCE_ROW
+from orchestration.parsing.values import PARSERS, money_to_pence
+
+VALUE_SUFFIX = "__value"
+ROW_KEY = "row_key"
+"""A compound key as one text column (`100001 | 2024/25 | autumn | …`), for uniqueness across chunks."""
+
+SCHOOL_OUTCOME_COUNTS = (
+    "headcount",
+    "suspensions",
+    "permanent_exclusions",
+    "sessions_possible",
+    "sessions_missed",
+    "persistent_absentees",
+)
+_TERM_KEY = ("school_urn", "academic_year", "term")
+
+
+def value_column(name: str) -> str:
+    return f"{name}{VALUE_SUFFIX}"
+
+
+def key_column(dataset: Dataset) -> str:
+    """The column holding a row's key: the key column itself, or `row_key` for compound keys."""
+    return dataset.unique_key[0] if len(dataset.unique_key) == 1 else ROW_KEY
+
+
+def validation_frame(dataset: Dataset, conformed: ConformedTable) -> pd.DataFrame:
+    """One chunk as the suite sees it: columns as delivered, `<column>__value` typed, and derived columns."""
+    frame = pd.DataFrame({SOURCE_ROW: conformed.frame[SOURCE_ROW]}, index=conformed.frame.index)
+    for column in dataset.columns:
+        frame[column.name] = conformed.as_delivered[column.name]
+        if column.type in PARSERS:
+            typed = conformed.frame[column.name]
+            if column.type == "money":
+                typed = money_to_pence(typed).astype("Float64") / 100
+            frame[value_column(column.name)] = typed
+    if len(dataset.unique_key) > 1:
+        parts = [frame[name].fillna("").astype("str") for name in dataset.unique_key]
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = joined + " | " + part
+        frame[ROW_KEY] = joined
+    if dataset.name == "hn_ledger":
+        # posting_date must fall in or after the accounting month: compare with the month's first day
+        frame["period_first_day"] = pd.to_datetime(frame[value_column("period")] + "-01", errors="coerce")
+    return frame
+
+
+# ------------------------------------------------------------------------------------ file summaries
+
+
+@dataclass
+class LedgerMonthlySpend:
+    """Spend per accounting month and s251 line, summed chunk by chunk (a few hundred rows per file)."""
+
+    parts: list[pd.DataFrame] = field(default_factory=list)
+
+    def add(self, frame: pd.DataFrame) -> None:
+        usable = frame.dropna(subset=[value_column("period"), "s251_line", value_column("amount_gbp")])
+        if usable.empty:
+            return
+        self.parts.append(
+            usable.groupby([value_column("period"), "s251_line"], as_index=False)
+            .agg(spend_gbp=(value_column("amount_gbp"), "sum"), source_row=(SOURCE_ROW, "min"),
+                 lines=(SOURCE_ROW, "size"))
+        )
+
+    def finish(self) -> pd.DataFrame:
+        columns = ["period", "s251_line", "spend_gbp", SOURCE_ROW, "lines"]
+        if not self.parts:
+            return pd.DataFrame(columns=columns)
+        combined = pd.concat(self.parts, ignore_index=True).rename(columns={value_column("period"): "period"})
+        summary = combined.groupby(["period", "s251_line"], as_index=False).agg(
+            spend_gbp=("spend_gbp", "sum"), source_row=(SOURCE_ROW, "min"), lines=("lines", "sum")
+        )
+        summary["spend_gbp"] = summary["spend_gbp"].astype("float64")
+        return summary[columns]
+
+
+@dataclass
+class SchoolOutcomeGroups:
+    """The rows needed to test that each `total` row equals the sum of its groups, kept compact."""
+
+    parts: list[pd.DataFrame] = field(default_factory=list)
+
+    def add(self, frame: pd.DataFrame) -> None:
+        keep = {
+            SOURCE_ROW: frame[SOURCE_ROW],
+            **{name: frame[name].astype("category") for name in (*_TERM_KEY, "characteristic_group", "characteristic")},
+            **{name: frame[value_column(name)] for name in SCHOOL_OUTCOME_COUNTS},
+        }
+        self.parts.append(pd.DataFrame(keep))
+
+    def finish(self) -> pd.DataFrame:
+        """One row per `total` row and group: the total's counts beside the sum of the group's rows.
+
+        The contract allows a group's sum to leave out its `unclassified` row (some systems do not
+        count unknown ethnicity in the breakdown), so where the total matches the sum without it, that
+        sum is the one compared.
+        """
+        columns = [SOURCE_ROW, *_TERM_KEY, "characteristic_group"]
+        for name in SCHOOL_OUTCOME_COUNTS:
+            columns += [name, f"{name}__group_sum"]
+        if not self.parts:
+            return pd.DataFrame(columns=columns)
+        rows = pd.concat(
+            [part.astype({n: "str" for n in (*_TERM_KEY, "characteristic_group", "characteristic")})
+             for part in self.parts],
+            ignore_index=True,
+        )
+        key = list(_TERM_KEY)
+        totals = rows[(rows["characteristic_group"] == "total") & (rows["characteristic"] == "total")]
+        totals = totals.drop_duplicates(subset=key)  # a duplicated total row is reported as a duplicate key
+        groups = rows[rows["characteristic_group"].isin([g for g in CHARACTERISTICS_BY_GROUP if g != "total"])]
+        if totals.empty or groups.empty:
+            return pd.DataFrame(columns=columns)
+        counts = list(SCHOOL_OUTCOME_COUNTS)
+        with_all = groups.groupby([*key, "characteristic_group"], as_index=False)[counts].sum(min_count=1)
+        known = groups[groups["characteristic"] != "unclassified"]
+        without_unclassified = known.groupby([*key, "characteristic_group"], as_index=False)[counts].sum(
+            min_count=1
+        )
+        merged = totals[[SOURCE_ROW, *key, *counts]].merge(with_all, on=key, suffixes=("", "__all"))
+        merged = merged.merge(
+            without_unclassified, on=[*key, "characteristic_group"], how="left", suffixes=("", "__known")
+        )
+        for name in counts:
+            total = merged[name]
+            known_sum = merged[f"{name}__known"]
+            matches_known = (known_sum == total).fillna(False).astype(bool)
+            merged[f"{name}__group_sum"] = merged[f"{name}__all"].where(~matches_known, known_sum)
+        return merged[columns].sort_values(SOURCE_ROW, kind="stable").reset_index(drop=True)
+
+
+def file_summary_builder(dataset: Dataset) -> LedgerMonthlySpend | SchoolOutcomeGroups | None:
+    """The summary a dataset's file-level rules need, or None when it has none."""
+    if dataset.name == "hn_ledger":
+        return LedgerMonthlySpend()
+    if dataset.name == "school_outcomes":
+        return SchoolOutcomeGroups()
+    return None

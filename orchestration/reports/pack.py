@@ -1,0 +1,79 @@
+"""Where the Schools Forum pack is drawn: `build_pack(settings, month)` writes it to `<home>/reports/<month>/`.
+
+The public HTML and PDF come from one `PackContent` (under disclosure control); the officers' workbook
+comes from the marts as they are. Files are written beside their final name and moved into place, so a
+reader never opens a half-written pack and a failed build leaves the previous one as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration.reports.data import check_month, load_pack_data
+from orchestration.reports.html import render_html
+from orchestration.reports.pdf import render_pdf
+from orchestration.reports.sections import build_content
+from orchestration.reports.workbook import build_workbook
+from orchestration.settings import Settings
+
+HTML_NAME = "schools_forum_pack_{month}.html"
+PDF_NAME = "schools_forum_pack_{month}.pdf"
+WORKBOOK_NAME = "high_needs_finance_{month}_OFFICIAL-SENSITIVE.xlsx"
+CHARTS_DIR = "charts"
+
+
+@dataclass(frozen=True)
+class PackResult:
+    """Where the pack's files are (`html`, `pdf`, `workbook`, `chart:<name>`) and how long it took."""
+
+    month: str
+    paths: dict[str, Path]
+    seconds: float
+    pdf_pages: int = 0
+    unavailable_sections: list[str] = field(default_factory=list)
+    headline: list[str] = field(default_factory=list)
+
+    @property
+    def folder(self) -> Path:
+        return self.paths["html"].parent
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(content)
+    os.replace(partial, path)
+
+
+def build_pack(settings: Settings, month: str) -> PackResult:
+    """Draw the pack for `month` (`YYYY-MM`) from the warehouse into `<home>/reports/<month>/`."""
+    started = time.monotonic()
+    check_month(month)
+    data = load_pack_data(settings, month)
+    content = build_content(data)
+    folder = settings.reports_dir / month
+    paths = {
+        "html": folder / HTML_NAME.format(month=month),
+        "pdf": folder / PDF_NAME.format(month=month),
+        "workbook": folder / WORKBOOK_NAME.format(month=month),
+    }
+    html_text = render_html(content)
+    pdf = render_pdf(content)
+    workbook = build_workbook(data)
+    for chart in content.charts:
+        paths[f"chart:{chart.name}"] = folder / CHARTS_DIR / f"{chart.name}.png"
+        _write_atomically(paths[f"chart:{chart.name}"], chart.png)
+    _write_atomically(paths["html"], html_text.encode("utf-8"))
+    _write_atomically(paths["pdf"], pdf.content)
+    _write_atomically(paths["workbook"], workbook)
+    return PackResult(
+        month=month,
+        paths=paths,
+        seconds=time.monotonic() - started,
+        pdf_pages=pdf.pages,
+        unavailable_sections=[section.key for section in content.sections if section.unavailable],
+        headline=content.headline,
+    )
