@@ -573,10 +573,10 @@ def forecast_placements(
     The lowest AICc wins; AICc is comparable here because every candidate is fitted by maximum likelihood
     to the same series, which would not hold between ETS and a differenced ARIMA.
 
-    **Small types.** Types whose mean count over the last 12 months is below `pool_below` are pooled
-    within their `provision_groups` group, modelled together, and the pooled forecast is split by each
-    type's share of the pooled count over the last 12 months (a type on its own with a handful of
-    placements gives an unstable trend).
+    **Small types.** A type whose mean count over the last 12 months is below `pool_below` is forecast
+    as its share (over the last 12 months) of its `provision_groups` group's total, which is modelled as
+    one series: a handful of placements gives an unstable trend and, on the log scale, an exploding
+    mean. Large types keep their own model, so a group's parts need not add up to its modelled total.
 
     **Uncertainty.** `mean` is the mean on the original scale, exp(μ + σ²/2) − 1 from the model's
     Gaussian forecast distribution of the log, i.e. the expected count spend should be costed on (the
@@ -608,26 +608,27 @@ def forecast_placements(
         stock = float(wide[name].shift(1).iloc[-12:].fillna(wide[name].iloc[0]).sum())
         leaver_rate[name] = float(rows["leavers"].sum()) / stock if stock > 0 else 0.0
 
-    # series to model: name -> member types
+    # series to model: key -> (types summed into the series, types whose forecast is a share of it)
     groups = provision_groups or {}
-    series_members: dict[str, list[str]] = {}
-    for name in types:
-        if float(wide[name].sum()) == 0:
-            continue
+    present = [name for name in types if float(wide[name].sum()) > 0]
+    series: dict[str, tuple[list[str], list[str]]] = {}
+    for name in present:
         if recent_mean[name] >= pool_below or name not in groups:
-            series_members[name] = [name]
+            series[name] = ([name], [name])
         else:
-            series_members.setdefault(f"group:{groups[name]}", []).append(name)
-    series_members = {
-        (members[0] if len(members) == 1 else key): members for key, members in series_members.items()
+            group_types = [other for other in present if groups.get(other) == groups[name]]
+            series.setdefault(f"group:{groups[name]}", (group_types, []))[1].append(name)
+    series = {
+        (summed[0] if len(summed) == 1 else key): (summed, members)
+        for key, (summed, members) in series.items()
     }
 
     dates = months.to_timestamp(how="start")
     fits: dict[str, tuple[Any, str, dict[str, float]]] = {}
     residuals = {}
-    for key, members in series_members.items():
+    for key, (summed, _) in series.items():
         log_counts = pd.Series(
-            np.log1p(wide[members].sum(axis=1).to_numpy(dtype=float)),
+            np.log1p(wide[summed].sum(axis=1).to_numpy(dtype=float)),
             index=pd.DatetimeIndex(dates, freq="MS"),
             name=key,
         )
@@ -650,8 +651,8 @@ def forecast_placements(
     mean_paths: dict[str, np.ndarray] = {}
     sim_paths: dict[str, np.ndarray] = {}
     model_rows = []
-    for key, members in series_members.items():
-        total_now = float(wide[members].iloc[-1].sum())
+    for key, (summed, members) in series.items():
+        total_now = float(wide[summed].iloc[-1].sum())
         if key in fits:
             result, chosen, aiccs = fits[key]
             prediction = result.get_prediction(start=n, end=n + horizon_months - 1)
@@ -679,16 +680,20 @@ def forecast_placements(
             sims = np.tile(mean, (repetitions, 1))
             model_name, sigma, aicc_text = "constant (no variation in history)", 0.0, ""
         mean, sims = np.clip(mean, 0, None), np.clip(sims, 0, None)
-        shares = wide[members].iloc[-12:].sum()
-        shares = shares / shares.sum() if shares.sum() > 0 else pd.Series(1 / len(members), index=members)
+        recent = wide[summed].iloc[-12:].sum()
+        shares = recent / recent.sum() if recent.sum() > 0 else pd.Series(1 / len(summed), index=summed)
         for member in members:
             mean_paths[member] = mean * float(shares[member])
             sim_paths[member] = sims * float(shares[member])
-        growth = ((mean[-1] + 1) / (total_now + 1)) ** (12 / horizon_months) - 1
+        # last 12 forecast months against the last 12 observed: whole years, so seasonality cancels
+        window = min(12, horizon_months)
+        observed_recent = float(wide[summed].iloc[-window:].sum(axis=1).mean())
+        growth = ((mean[-window:].mean() + 1) / (observed_recent + 1)) ** (12 / horizon_months) - 1
         model_rows.append(
             {
                 "series": key,
                 "provision_types": ", ".join(members),
+                "modelled_on": " + ".join(summed),
                 "model": model_name,
                 "n_months": n,
                 "sigma_log": sigma,
@@ -896,11 +901,14 @@ def project_finances(
     observed = forecast.history.pivot(index="month", columns="provision_type", values="active")
     if grid[0] <= last_seen and grid[0] < observed.index.min():
         raise ValueError(f"placement history does not reach back to the start of {current_year}")
+    # types with placements in the projection, plus any a shift sends children to
+    targets = {a.to_type for s in assumptions.scenarios for a in s.actions if isinstance(a, Shift)}
     types = [
         t
         for t in forecast.provision_types
-        if forecast.mean_paths[t].any() or observed[t].loc[observed.index >= grid[0]].any()
+        if forecast.mean_paths[t].any() or observed[t].loc[observed.index >= grid[0]].any() or t in targets
     ]
+    types += sorted(targets - set(types))
     lacking = [t for t in types if t not in unit_cost_gbp or not np.isfinite(unit_cost_gbp[t])]
     if lacking:
         raise ValueError(f"no unit cost for provision type(s) {', '.join(lacking)}")
@@ -914,7 +922,11 @@ def project_finances(
         """Annual mean placements per type: (mean [years], simulated [repetitions × years])."""
         means, draws = {}, {}
         for name in types:
-            seen = observed[name].reindex(grid).fillna(0.0).to_numpy(dtype=float)
+            seen = (
+                observed[name].reindex(grid).fillna(0.0).to_numpy(dtype=float)
+                if name in observed
+                else np.zeros(len(grid))
+            )
             index = np.where(is_forecast, offset, 0)
             monthly_mean = np.where(is_forecast, paths[name][index], seen)
             monthly_sims = np.where(is_forecast, sims[name][:, index], seen)
@@ -922,18 +934,20 @@ def project_finances(
             draws[name] = monthly_sims.reshape(-1, len(years), 12).mean(axis=2)
         return means, draws
 
-    base_paths = {t: np.concatenate([[forecast.last_observed(t)], forecast.mean_paths[t]]) for t in types}
-    base_sims = {
-        t: np.column_stack(
-            [np.full(forecast.sim_paths[t].shape[0], forecast.last_observed(t)), forecast.sim_paths[t]]
-        )
-        for t in types
-    }
+    repetitions = next(iter(forecast.sim_paths.values())).shape[0]
+    horizon = len(forecast.forecast_months)
+    base_paths, base_sims = {}, {}
+    for t in types:
+        last = forecast.last_observed(t) if t in forecast.mean_paths else 0.0
+        mean_path = forecast.mean_paths.get(t, np.zeros(horizon))
+        sim_path = forecast.sim_paths.get(t, np.zeros((repetitions, horizon)))
+        base_paths[t] = np.concatenate([[last], mean_path])
+        base_sims[t] = np.column_stack([np.full(repetitions, last), sim_path])
     unmitigated_mean, _ = annual(base_paths, base_sims)
     bottom_up = sum(unmitigated_mean[t][0] * float(unit_cost_gbp[t]) for t in types)
     if bottom_up <= 0:
         raise ValueError("no placements with a cost in the current year: nothing to anchor the projection to")
-    anchor = float(in_year_placement_spend_gbp) / bottom_up
+    anchor = float(in_year_placement_spend_gbp / bottom_up)
     if not 0.5 <= anchor <= 2.0:
         notes.append(
             f"anchor factor {anchor:.2f}: the in-year forecast and placements × agreed cost differ a lot"
@@ -990,9 +1004,9 @@ def project_finances(
                         scenario_other[y] += action.amount_gbp
 
         total_spend = scenario_other.copy()
-        total_draws = np.tile(scenario_other, (next(iter(draws.values())).shape[0], 1)) if draws else None
+        total_draws = np.tile(scenario_other, (repetitions, 1))
         total_placements = np.zeros(len(years))
-        placement_draws = np.zeros_like(total_draws) if total_draws is not None else None
+        placement_draws = np.zeros_like(total_draws)
         for name in types:
             spend = placements[name] * cost[name]
             total_spend += spend

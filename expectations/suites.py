@@ -1,6 +1,6 @@
 """One Great Expectations suite per landing dataset, built from the contract's specs.
 
-`build_suite(dataset)` turns `orchestration/contract.py` into expectations: every column present, required
+`build_suite(dataset)` turns `orchestration/contract.py` into expectations: the columns present, required
 values given, values that parse as the column's type, accepted codes, UPN check letters, unique keys; then
 the rules of each dataset that the column specs cannot say (ranges, cross-field and cross-file rules,
 `total` rows, plausibility warnings) from `_DATASET_RULES`.
@@ -44,13 +44,13 @@ ERROR = "critical"
 WARNING = "warning"
 
 _TYPE_WORDS = {
-    "money": "amount of money",
-    "date": "date",
-    "month": "month",
-    "int": "whole number",
-    "financial_year": "financial year",
-    "academic_year": "academic year",
-    "urn": "URN",
+    "money": "an amount of money",
+    "date": "a date",
+    "month": "a month",
+    "int": "a whole number",
+    "financial_year": "a financial year",
+    "academic_year": "an academic year",
+    "urn": "a URN or UKPRN",
 }
 _CODE_NOTES = {
     ("placements", "primary_need"): "; NSA is for SEN support only and is never the primary need on an EHCP",
@@ -61,7 +61,7 @@ def _expect(
     expectation_class: type,
     *,
     rule: str,
-    column: str | None,
+    about: str | None,
     message: str,
     severity: str = ERROR,
     scope: str = ROWS,
@@ -69,8 +69,8 @@ def _expect(
     parsed_type: str | None = None,
     **kwargs: object,
 ):
-    """An expectation with the meta that turns its failure into a message (see the module docstring)."""
-    meta = {"rule": rule, "column": column, "message": message, "scope": scope}
+    """An expectation whose meta turns its failure into a message; `about` is the column the message names."""
+    meta = {"rule": rule, "column": about, "message": message, "scope": scope}
     if example:
         meta["example"] = example
     if parsed_type:
@@ -84,42 +84,29 @@ def _expect(
 def _column_expectations(dataset: Dataset, column: Column) -> list:
     name = column.name
     found: list = []
-    if not column.optional_column:
-        found.append(_expect(
-            gxe.ExpectColumnToExist, column=name, rule="missing_column",
-            message=f"the header row has no '{name}' column", **{"column": name},
-        ) if False else _expect(
-            gxe.ExpectColumnToExist, rule="missing_column", column=name,
-            message=f"the header row has no '{name}' column",
-        ))
     if column.required:
         found.append(_expect(
-            gxe.ExpectColumnValuesToNotBeNull, rule="required_value_missing", column=name,
-            message=f"{{n_values}} blank, but {name} is required",
+            gxe.ExpectColumnValuesToNotBeNull, rule="required_value_missing", about=name, column=name,
+            message=f"{{count}} [value is|values are] blank, but {name} is required",
         ))
     if column.type == "upn":
         found.append(_expect(
-            ExpectColumnValuesToBeValidUpns, rule="invalid_upn", column=name, parsed_type="upn",
-            message="{count} [UPN is|UPNs are] not valid ({reasons}): {examples}",
+            ExpectColumnValuesToBeValidUpns, rule="invalid_upn", about=name, column=name, parsed_type="upn",
+            message="{count} [UPN is|UPNs are] not valid: {reasons} ({examples})",
         ))
     elif column.type in PARSERS:
-        found.append(_expect(
-            gxe.ExpectColumnValuesToNotBeNull, rule=f"invalid_{column.type}", column=name,
-            parsed_type=column.type,
-            message=f"{{count}} [value is|values are] not a valid {_TYPE_WORDS[column.type]} "
-            "({reasons}): {examples}",
-            row_condition=RowColumn(name).is_not_null(),
-        ) if False else _parse_expectation(column))
+        found.append(_parse_expectation(column))
     if column.codes is not None:
         allowed = ", ".join(column.codes) if len(column.codes) <= 15 else "the codes in reference.md"
         note = _CODE_NOTES.get((dataset.name, name), "")
         found.append(_expect(
-            gxe.ExpectColumnValuesToBeInSet, rule="unknown_code", column=name, value_set=list(column.codes),
-            message=f"{{n_values}} not an accepted {name} ({{examples}}); allowed: {allowed}{note}",
+            gxe.ExpectColumnValuesToBeInSet, rule="unknown_code", about=name, column=name, value_set=list(column.codes),
+            message=f"{{count}} [value is|values are] not an accepted {name} ({{examples}}); allowed: "
+            f"{allowed}{note}",
         ))
     if column.type == "text" and not column.personal:
         found.append(_expect(
-            gxe.ExpectColumnValuesToNotMatchRegex, rule="formula_text", column=name, severity=WARNING,
+            gxe.ExpectColumnValuesToNotMatchRegex, rule="formula_text", about=name, column=name, severity=WARNING,
             regex=FORMULA_START_REGEX,
             message="{count} [value starts|values start] with =, +, - or @ and would run as a formula in a "
             "spreadsheet ({examples}); [it is|they are] kept as text and shown with a leading ' in "
@@ -127,7 +114,7 @@ def _column_expectations(dataset: Dataset, column: Column) -> list:
         ))
     if (column.type == "text" and not column.personal) or column is dataset.columns[0]:
         found.append(_expect(
-            gxe.ExpectColumnValuesToNotMatchRegex, rule="total_row", column=name, regex=TOTAL_ROW_REGEX,
+            gxe.ExpectColumnValuesToNotMatchRegex, rule="total_row", about=name, column=name, regex=TOTAL_ROW_REGEX,
             message="{count} [row looks|rows look] like a totals row ('Total' in "
             f"{name}): remove total and subtotal rows from the extract; the platform adds the lines up "
             "itself",
@@ -140,11 +127,11 @@ def _parse_expectation(column: Column):
     return _expect(
         gxe.ExpectColumnValuesToNotBeNull,
         rule=f"invalid_{column.type}",
-        column=column.name,
+        about=column.name,
+        column=value_column(column.name),
         parsed_type=column.type,
-        message=f"{{count}} [value is|values are] not a valid {_TYPE_WORDS[column.type]} ({{reasons}}): "
-        "{examples}",
-        **{"column": value_column(column.name)},
+        message=f"{{count}} [value|values] could not be read as {_TYPE_WORDS[column.type]}: {{reasons}} "
+        "({examples})",
         row_condition=RowColumn(column.name).is_not_null(),
     )
 
@@ -154,20 +141,22 @@ def _uniqueness_expectations(dataset: Dataset) -> list:
     label = key_column_label(dataset)
     if len(keys) == 1:
         key = keys[0]
-        message = f"{{count}} rows share their {key} with another row of this file ({{examples}}); each " \
+        message = f"{{count}} [row shares its|rows share their] {key} with another row of this file " \
+            f"({{examples}}); each " \
             f"{key} must appear once"
-        within = _expect(gxe.ExpectColumnValuesToBeUnique, rule=f"duplicate_{key}", column=key,
-                         message=message)
-        across = _expect(gxe.ExpectColumnValuesToNotBeInSet, rule=f"duplicate_{key}", column=key,
-                         message=message, value_set={"$PARAMETER": "keys_in_earlier_chunks"})
+        within = _expect(gxe.ExpectColumnValuesToBeUnique, rule=f"duplicate_{key}", about=key,
+                         column=key, message=message)
+        across = _expect(gxe.ExpectColumnValuesToNotBeInSet, rule=f"duplicate_{key}", about=key,
+                         column=key, message=message, value_set={"$PARAMETER": "keys_in_earlier_chunks"})
         return [within, across]
-    message = f"{{count}} rows repeat the {label} of another row of this file ({{examples}}); each must " \
+    message = f"{{count}} [row repeats|rows repeat] the {label} of another row of this file ({{examples}}); " \
+            "each must " \
         "appear once"
     example = " ".join(f"{{{key}}}" for key in keys)
-    within = _expect(gxe.ExpectCompoundColumnsToBeUnique, rule="duplicate_row", column=label,
+    within = _expect(gxe.ExpectCompoundColumnsToBeUnique, rule="duplicate_row", about=label,
                      message=message, example=example, column_list=list(keys))
-    across = _expect(gxe.ExpectColumnValuesToNotBeInSet, rule="duplicate_row", column=label, message=message,
-                     example=example, **{"column": ROW_KEY},
+    across = _expect(gxe.ExpectColumnValuesToNotBeInSet, rule="duplicate_row", about=label, message=message,
+                     example=example, column=ROW_KEY,
                      value_set={"$PARAMETER": "keys_in_earlier_chunks"})
     return [within, across]
 
@@ -178,8 +167,13 @@ def _table_expectations(dataset: Dataset) -> list:
         if dataset.periodic
         else "a reference file is delivered whole, so an empty one would wipe the table"
     )
+    required = [column.name for column in dataset.columns if not column.optional_column]
     return [
-        _expect(gxe.ExpectTableRowCountToBeBetween, rule="no_data_rows", column=None, min_value=1,
+        # The reader refuses a missing column first, naming what it was probably renamed to.
+        _expect(gxe.ExpectTableColumnsToMatchSet, rule="missing_column", about=None, column_set=required,
+                exact_match=False, message="the header row is missing some of the columns "
+                f"{', '.join(required)}"),
+        _expect(gxe.ExpectTableRowCountToBeBetween, rule="no_data_rows", about=None, min_value=1,
                 message=f"the file has a header but no data rows: {why}"),
     ]
 
@@ -189,15 +183,14 @@ def _table_expectations(dataset: Dataset) -> list:
 
 def _not_negative(column: str, why: str, rule: str = "negative_amount") -> object:
     return _expect(
-        gxe.ExpectColumnValuesToBeBetween, rule=rule, column=column, min_value=0,
+        gxe.ExpectColumnValuesToBeBetween, rule=rule, about=column, column=value_column(column), min_value=0,
         message=f"{{count}} [value is|values are] below zero ({{examples}}): {why}",
-        **{"column": value_column(column)},
     )
 
 
 def _ends_before_start(start: str, end: str, what: str) -> object:
     return _expect(
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB, rule="end_before_start", column=end,
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB, rule="end_before_start", about=end,
         column_A=value_column(end), column_B=value_column(start), or_equal=True,
         ignore_row_if="either_value_is_missing",
         example=f"{start} {{{start}}}, {end} {{{end}}}",
@@ -210,33 +203,35 @@ def _ledger_rules() -> list:
     return [
         _expect(
             gxe.ExpectColumnValuesToNotBeInSet, rule="duplicate_transaction_id_across_deliveries",
-            column="transaction_id", value_set={"$PARAMETER": "transaction_ids_in_other_deliveries"},
+            about="transaction_id", column="transaction_id",
+            value_set={"$PARAMETER": "transaction_ids_in_other_deliveries"},
             message="{count} transaction [id was|ids were] already loaded from {other_files} ({examples}): a "
             "transaction id is unique across all months; to correct an earlier month, deliver that "
             "month's file again",
         ),
         _expect(
-            gxe.ExpectColumnValuesToBeInSet, rule="placement_not_in_snapshot", column="placement_id",
+            gxe.ExpectColumnValuesToBeInSet, rule="placement_not_in_snapshot", about="placement_id",
+            column="placement_id",
             value_set={"$PARAMETER": "placement_ids_in_newest_snapshot"},
             message="{count} [placement_id is|placement_ids are] not in {snapshot} ({examples}): a line "
             "paying for a placement must name a placement the case-management system knows",
         ),
         _expect(
             gxe.ExpectColumnPairValuesAToBeGreaterThanB, rule="posting_date_before_period",
-            column="posting_date", column_A=value_column("posting_date"), column_B="period_first_day",
+            about="posting_date", column_A=value_column("posting_date"), column_B="period_first_day",
             or_equal=True, ignore_row_if="either_value_is_missing",
             example="posted {posting_date} to {period}",
             message="{count} [line is|lines are] posted before [its|their] accounting month ({examples}): "
             "posting_date must fall in or after period",
         ),
         _expect(
-            gxe.ExpectColumnValuesToNotBeInSet, rule="zero_amount", column="amount_gbp", value_set=[0],
+            gxe.ExpectColumnValuesToNotBeInSet, rule="zero_amount", about="amount_gbp",
+            column=value_column("amount_gbp"), value_set=[0],
             message="{count} [line is|lines are] for £0: a ledger line must move money (credits are "
             "negative)",
-            **{"column": value_column("amount_gbp")},
         ),
         _expect(
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB, rule="unusual_monthly_spend", column="amount_gbp",
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB, rule="unusual_monthly_spend", about="amount_gbp",
             severity=WARNING, scope=FILE, column_A="unusual_above_gbp", column_B="spend_gbp", or_equal=True,
             ignore_row_if="either_value_is_missing",
             example="s251 line {s251_line} in {period}: £{spend_gbp:,.0f} against a usual £"
@@ -253,14 +248,15 @@ def _placements_rules() -> list:
         _ends_before_start("placement_start", "placement_end", "placement"),
         _not_negative("annual_cost_gbp", "annual_cost_gbp is the agreed annual cost and cannot be negative"),
         _expect(
-            gxe.ExpectColumnValuesToBeBetween, rule="implausible_annual_cost", column="annual_cost_gbp",
+            gxe.ExpectColumnValuesToBeBetween, rule="implausible_annual_cost", about="annual_cost_gbp",
+            column=value_column("annual_cost_gbp"),
             severity=WARNING, max_value=MAX_PLAUSIBLE_ANNUAL_COST_GBP,
             message=f"{{count}} [placement costs|placements cost] more than £{MAX_PLAUSIBLE_ANNUAL_COST_GBP:,} "
             "a year ({examples}): check [it is an annual cost|they are annual costs], not a total or a typo",
-            **{"column": value_column("annual_cost_gbp")},
         ),
         _expect(
-            gxe.ExpectColumnValuesToBeNull, rule="end_reason_while_open", column="end_reason", severity=WARNING,
+            gxe.ExpectColumnValuesToBeNull, rule="end_reason_while_open", about="end_reason", column="end_reason",
+            severity=WARNING,
             row_condition=RowColumn("placement_end").is_null(),
             message="{count} open [placement has|placements have] an end_reason ({examples}): end_reason "
             "stays blank until the placement ends",
@@ -278,13 +274,13 @@ def _school_outcomes_rules() -> list:
     rules += [
         _expect(
             gxe.ExpectColumnPairValuesAToBeGreaterThanB, rule="sessions_missed_exceed_possible",
-            column="sessions_missed", column_A=value_column("sessions_possible"),
+            about="sessions_missed", column_A=value_column("sessions_possible"),
             column_B=value_column("sessions_missed"), or_equal=True, ignore_row_if="either_value_is_missing",
             example="{sessions_missed} missed of {sessions_possible}",
             message="{count} [row has|rows have] more sessions missed than possible ({examples})",
         ),
         _expect(
-            gxe.ExpectColumnPairValuesToBeInSet, rule="characteristic_not_in_group", column="characteristic",
+            gxe.ExpectColumnPairValuesToBeInSet, rule="characteristic_not_in_group", about="characteristic",
             column_A="characteristic_group", column_B="characteristic", value_pairs_set=pairs,
             ignore_row_if="either_value_is_missing", example="{characteristic_group}: {characteristic}",
             message="{count} [row has|rows have] a characteristic that does not belong to [its|their] "
@@ -293,7 +289,7 @@ def _school_outcomes_rules() -> list:
     ]
     rules += [
         _expect(
-            gxe.ExpectColumnPairValuesToBeEqual, rule="total_not_sum_of_group", column=count, scope=FILE,
+            gxe.ExpectColumnPairValuesToBeEqual, rule="total_not_sum_of_group", about=count, scope=FILE,
             column_A=count, column_B=f"{count}__group_sum", ignore_row_if="either_value_is_missing",
             example=f"school {{school_urn}} {{academic_year}} {{term}}: total {{{count}}}, "
             f"{{characteristic_group}} rows add up to {{{count}__group_sum}}",

@@ -81,13 +81,71 @@ def demo(landing: Path, seed: int, scale: str, latest_month: str | None) -> None
 def run(landing: Path, home: Path | None) -> None:
     """Load new landing files, rebuild every model and mart, and write the reports — through Dagster."""
     from orchestration.run import run_pipeline
+    from orchestration.run_lock import RunInProgress
 
     _show_progress()
     settings = Settings.from_env(home=home, landing=landing)
-    outcome = run_pipeline(settings)
+    try:
+        outcome = run_pipeline(settings)
+    except RunInProgress as busy:
+        click.echo(f"Not started: {busy}", err=True)
+        sys.exit(2)
     click.echo(outcome.summary_text())
     if not outcome.success:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--landing", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder the extracts are dropped into. It is read, never changed.")
+@click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Warehouse to compare with (ids already loaded, the newest placements). "
+              "Default: $HIGHNEEDS_HOME, else ./.highneeds; none yet is fine.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array of problems instead of text.")
+def check(landing: Path, home: Path | None, as_json: bool) -> None:
+    """Check the landing files against the data contract without loading anything.
+
+    Exit code 0 when every file could be loaded (warnings allowed), 1 when any file would be refused.
+    """
+    from orchestration.quality.check import check_landing_folder
+    from orchestration.quality.report import problems_json
+
+    outcome = check_landing_folder(Settings.from_env(home=home, landing=landing))
+    if as_json:
+        click.echo(problems_json(outcome.problems))
+    else:
+        _echo_check(outcome)
+    sys.exit(0 if outcome.passed else 1)
+
+
+def _echo_check(outcome) -> None:  # noqa: ANN001 - orchestration.quality.check.FolderCheck
+    from orchestration.quality.report import safe_json
+
+    refused = [report for report in outcome.reports if report.refused]
+    for problem in outcome.folder_problems:
+        click.echo(f"! {safe_json(str(problem))}")
+    for report in outcome.reports:
+        mark = "✗" if report.refused else ("!" if report.warnings else "✓")
+        verdict = "would be REFUSED" if report.refused else f"{report.rows_checked:,} rows, ok"
+        click.echo(f"{mark} {report.name}: {verdict}")
+        for problem in report.problems:
+            where = ", ".join(
+                part for part in (
+                    _rows_text(problem.rows), f"column '{problem.column}'" if problem.column else ""
+                ) if part
+            )
+            label = "error" if problem.severity == "error" else "warning"
+            click.echo(f"    {label} [{problem.rule}]{' ' + where if where else ''}: {problem.message}")
+    click.echo(
+        f"Checked {len(outcome.reports)} file(s): {len(refused)} would be refused, "
+        f"{sum(len(r.warnings) for r in outcome.reports)} warning(s)."
+    )
+
+
+def _rows_text(rows: tuple[int, ...]) -> str:
+    from orchestration.parsing.errors import format_rows
+
+    return format_rows(rows)
 
 
 @main.command()
@@ -118,7 +176,7 @@ def ui(home: Path | None, landing: Path | None, port: int) -> None:
 
 
 @main.command()
-@click.option("--month", required=True, metavar="YYYY-MM", help="The month the pack reports on, e.g. 2025-10.")
+@click.option("--month", required=True, metavar="YYYY-MM", help="Month to report on, e.g. 2025-10.")
 @click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path), help=_HOME_HELP)
 def report(month: str, home: Path | None) -> None:
     """Draw the Schools Forum pack for MONTH: public HTML and PDF, and the officers' finance workbook."""

@@ -5,13 +5,18 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.assets.landing import landing_assets
+from orchestration.assets.projection import hn_projection
 from orchestration.assets.public_data import dfe_benchmarks
+from orchestration.assets.reports import schools_forum_pack
 from orchestration.assets.transform import highneeds_dbt_models
+from orchestration.automation import email_on_run_failure, monthly_schedule, new_landing_files_sensor
 from orchestration.jobs import monthly_run_job
 from orchestration.resources import build_resources
 
 defs = dg.Definitions(
-    assets=[*landing_assets, dfe_benchmarks, highneeds_dbt_models],
+    assets=[*landing_assets, dfe_benchmarks, highneeds_dbt_models, hn_projection, schools_forum_pack],
     jobs=[monthly_run_job],
+    schedules=[monthly_schedule],
+    sensors=[new_landing_files_sensor, email_on_run_failure],
     resources=build_resources(),
 )

@@ -1,8 +1,12 @@
-"""Loading landing files into the warehouse's `raw` schema.
+"""Loading landing files into the warehouse's `raw` schema, through the quality gate.
 
-Every file of a dataset is read and checked before anything is written; then all of them are written in
-one transaction. So a bad file leaves the warehouse exactly as it was, and a re-delivered month
-replaces that month as a whole. The landing folder is only ever read; copies go to the archive.
+One dataset is loaded in one transaction. Inside it, each new or changed file is copied out of the
+landing folder (so what is checked is exactly what is loaded, even if the shared drive changes under us),
+checked chunk by chunk against its suite (`orchestration/quality/`), and its clean chunks are staged.
+A file with an error is copied to quarantine with its report and left out; the files that passed then
+replace their months (or the whole reference table) and the transaction commits. So a bad file never
+changes what the warehouse holds for its month, and the good files of the same dataset still load.
+The landing folder is only ever read; copies go to the archive and to quarantine.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,13 +23,17 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.conform import ConformedTable, conform_table
+from orchestration.conform import ConformedTable
 from orchestration.contract import Dataset, LandingFile, landing_files
-from orchestration.parsing.errors import LandingFileError
-from orchestration.parsing.reading import read_landing_table
+from orchestration.parsing.reading import DEFAULT_CHUNK_ROWS, RawTable
+from orchestration.problems import Problem
 from orchestration.pseudonymise import age_in_years, national_curriculum_year, pseudonymise_upns
+from orchestration.quality.check import check_landing_file, duplicate_deliveries
+from orchestration.quality.context import ValidationContext
+from orchestration.quality.quarantine import quarantine_file
+from orchestration.quality.report import FileReport, LandingFilesRefused, message_path
 from orchestration.settings import Settings
-from orchestration.warehouse import connect, transaction
+from orchestration.warehouse import transaction
 
 RAW_SCHEMA = "raw"
 LOAD_LOG = f"{RAW_SCHEMA}._file_loads"
@@ -84,33 +93,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-@dataclass
-class PreparedFile:
-    """A landing file read, checked and shaped for its raw table, not yet written."""
-
-    landing_file: LandingFile
-    sha256: str
-    frame: pd.DataFrame
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def month_key(self) -> str:
-        return self.landing_file.extract_month or ""
-
-
-@dataclass
-class LoadResult:
-    """What one ingest did, for the run summary and the asset's metadata."""
-
-    dataset: str
-    files_loaded: list[str] = field(default_factory=list)
-    files_unchanged: list[str] = field(default_factory=list)
-    rows_loaded: int = 0
-    rows_in_table: int = 0
-    months_replaced: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
 def extract_date(landing_file: LandingFile, loaded_at: datetime) -> date:
     """The date ages are taken at: the last day of the extract month, else the load date."""
     if landing_file.extract_month:
@@ -148,31 +130,6 @@ def shape_for_raw_table(
     return out
 
 
-def prepare_file(
-    landing_file: LandingFile, loaded_at: datetime, key: bytes, sha256: str | None = None
-) -> PreparedFile:
-    """Read and check one file; raises `LandingFileError` naming the file, rows, column and rule."""
-    sha256 = sha256 or file_sha256(landing_file.path)
-    raw_table = read_landing_table(landing_file.path, landing_file.dataset)
-    conformed = conform_table(raw_table, landing_file)
-    frame = shape_for_raw_table(conformed, landing_file, sha256, loaded_at, key)
-    return PreparedFile(landing_file=landing_file, sha256=sha256, frame=frame, warnings=conformed.warnings)
-
-
-def _check_one_file_per_month(files: list[LandingFile]) -> None:
-    seen: dict[str, LandingFile] = {}
-    for landing_file in files:
-        month = landing_file.extract_month or ""
-        if month in seen:
-            raise LandingFileError(
-                landing_file.name,
-                f"{landing_file.name} and {seen[month].name} are two deliveries of the same "
-                f"{'month' if month else 'reference file'}; keep only one in the landing folder",
-                rule="duplicate_delivery",
-            )
-        seen[month] = landing_file
-
-
 def loaded_versions(connection: duckdb.DuckDBPyConnection, dataset: Dataset) -> dict[str, str]:
     """The sha256 of the file currently loaded for each extract month ('' for reference files)."""
     rows = connection.execute(
@@ -183,46 +140,122 @@ def loaded_versions(connection: duckdb.DuckDBPyConnection, dataset: Dataset) -> 
     return {month: sha for month, sha in rows}
 
 
-def archive_copy(settings: Settings, prepared: PreparedFile) -> Path:
+@dataclass
+class LoadResult:
+    """What one ingest did, for the run summary, the asset's metadata and its checks."""
+
+    dataset: str
+    files_loaded: list[str] = field(default_factory=list)
+    files_unchanged: list[str] = field(default_factory=list)
+    rows_loaded: int = 0
+    rows_in_table: int = 0
+    months_replaced: list[str] = field(default_factory=list)
+    reports: list[FileReport] = field(default_factory=list)
+    """One per file checked in this run (unchanged files are not checked again)."""
+    data_docs: Path | None = None
+
+    @property
+    def refused(self) -> list[FileReport]:
+        return [report for report in self.reports if report.refused]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [problem for report in self.reports for problem in report.warnings]
+
+
+def stage_copy(source: Path, staging_dir: Path) -> tuple[Path, str]:
+    """Copy a landing file out of the landing folder, hashing it on the way; (copy, sha256)."""
+    target = staging_dir / source.name
+    digest = hashlib.sha256()
+    with source.open("rb") as reader, target.open("wb") as writer:
+        for block in iter(lambda: reader.read(1 << 20), b""):
+            digest.update(block)
+            writer.write(block)
+    shutil.copystat(source, target)
+    return target, digest.hexdigest()
+
+
+def archive_copy(settings: Settings, dataset: Dataset, staged: Path, sha256: str) -> Path:
     """Keep every delivered version: `<home>/archive/<dataset>/<sha256 prefix>_<file name>`."""
-    folder = settings.archive_dir / prepared.landing_file.dataset.name
+    folder = settings.archive_dir / dataset.name
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{prepared.sha256[:12]}_{prepared.landing_file.name}"
+    target = folder / f"{sha256[:12]}_{staged.name}"
     if not target.exists():
-        shutil.copy2(prepared.landing_file.path, target)
+        shutil.copy2(staged, target)
     return target
 
 
-def write_prepared_files(
+@dataclass
+class StagedFile:
+    """A file that passed its checks, its rows waiting in a staging table of the load's transaction."""
+
+    landing_file: LandingFile
+    staged_path: Path
+    sha256: str
+    table: str
+    rows: int = 0
+
+    @property
+    def month_key(self) -> str:
+        return self.landing_file.extract_month or ""
+
+
+class _ChunkStager:
+    """The sink `check_landing_file` hands each clean chunk to: shaped for the raw table and staged."""
+
+    def __init__(
+        self, connection: duckdb.DuckDBPyConnection, staged: StagedFile, loaded_at: datetime, key: bytes
+    ) -> None:
+        self.connection = connection
+        self.staged = staged
+        self.loaded_at = loaded_at
+        self.key = key
+        dataset = staged.landing_file.dataset
+        self.columns = raw_table_columns(dataset)
+        column_sql = ", ".join(f"{name} {sql_type}" for name, sql_type in self.columns.items())
+        connection.execute(f"create or replace temp table {staged.table} ({column_sql})")
+
+    def __call__(self, raw_chunk: RawTable, conformed: ConformedTable) -> None:
+        frame = shape_for_raw_table(
+            conformed, self.staged.landing_file, self.staged.sha256, self.loaded_at, self.key
+        )
+        select_list = ", ".join(f"cast({name} as {sql_type}) as {name}" for name, sql_type in self.columns.items())
+        self.connection.register("staged_chunk", frame)
+        try:
+            self.connection.execute(f"insert into {self.staged.table} by name select {select_list} from staged_chunk")
+        finally:
+            self.connection.unregister("staged_chunk")
+        self.staged.rows += len(frame)
+
+
+def write_staged_files(
     connection: duckdb.DuckDBPyConnection,
     dataset: Dataset,
-    prepared_files: list[PreparedFile],
+    staged_files: list[StagedFile],
     archived: dict[str, Path],
     previously_loaded: dict[str, str],
+    loaded_at: datetime,
 ) -> None:
-    """Replace each prepared file's month (or the whole reference table) inside the caller's transaction."""
+    """Replace each staged file's month (or the whole reference table) inside the caller's transaction."""
     table = f"{RAW_SCHEMA}.{dataset.name}"
-    columns = raw_table_columns(dataset)
-    select_list = ", ".join(f"cast({name} as {sql_type}) as {name}" for name, sql_type in columns.items())
-    for prepared in prepared_files:
+    for staged in staged_files:
         if dataset.periodic:
-            connection.execute(f"delete from {table} where _extract_month = ?", [prepared.month_key])
+            connection.execute(f"delete from {table} where _extract_month = ?", [staged.month_key])
         else:
             connection.execute(f"delete from {table}")
-        connection.register("prepared_frame", prepared.frame)
-        connection.execute(f"insert into {table} by name select {select_list} from prepared_frame")
-        connection.unregister("prepared_frame")
+        connection.execute(f"insert into {table} by name select * from {staged.table}")
+        connection.execute(f"drop table {staged.table}")
         connection.execute(
             f"insert into {LOAD_LOG} values (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 dataset.name,
-                prepared.month_key,
-                prepared.landing_file.name,
-                prepared.sha256,
-                len(prepared.frame),
-                prepared.frame["_loaded_at"].iloc[0] if len(prepared.frame) else None,
-                str(archived[prepared.landing_file.name]),
-                prepared.month_key in previously_loaded,
+                staged.month_key,
+                staged.landing_file.name,
+                staged.sha256,
+                staged.rows,
+                loaded_at,
+                str(archived[staged.landing_file.name]),
+                staged.month_key in previously_loaded,
             ],
         )
 
@@ -232,36 +265,79 @@ def load_landing_dataset(
     dataset: Dataset,
     loaded_at: datetime | None = None,
     progress: Callable[[str], None] | None = None,
+    raise_on_refusal: bool = True,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
 ) -> LoadResult:
-    """Load the dataset's new or changed landing files; unchanged files are skipped (loading twice is a no-op)."""
+    """Check and load the dataset's new or changed landing files; unchanged files are skipped.
+
+    Files with errors are quarantined and not loaded; the others are. Then, unless `raise_on_refusal` is
+    False, `LandingFilesRefused` names the refused files (the Dagster asset reports them as failed checks
+    first). Loading the same folder twice is a no-op.
+    """
     if settings.landing is None:
         raise ValueError("no landing folder given: pass --landing DIR or set HIGHNEEDS_LANDING")
+    from expectations.validate import SuiteRunner  # Great Expectations takes seconds to import
+
     loaded_at = loaded_at or datetime.now().replace(microsecond=0)
     report = progress or (lambda _message: None)
     files = landing_files(settings.landing, dataset.name)
-    _check_one_file_per_month(files)
-    with connect(settings.warehouse) as connection:
-        ensure_raw_tables(connection, dataset)
-        previously_loaded = loaded_versions(connection, dataset)
-
+    duplicates = duplicate_deliveries(files)
     result = LoadResult(dataset=dataset.name)
     key = settings.pseudonym_key()
-    prepared_files: list[PreparedFile] = []
-    for landing_file in files:
-        sha256 = file_sha256(landing_file.path)
-        if previously_loaded.get(landing_file.extract_month or "") == sha256:
-            result.files_unchanged.append(landing_file.name)
-            continue
-        report(f"{dataset.name}: reading {landing_file.name}")
-        prepared = prepare_file(landing_file, loaded_at, key, sha256)
-        prepared_files.append(prepared)
-        result.warnings.extend(prepared.warnings)
+    runner: SuiteRunner | None = None
+    settings.home.mkdir(parents=True, exist_ok=True)
 
-    archived = {prepared.landing_file.name: archive_copy(settings, prepared) for prepared in prepared_files}
-    with transaction(settings.warehouse) as connection:
-        write_prepared_files(connection, dataset, prepared_files, archived, previously_loaded)
-        result.rows_in_table = connection.execute(f"select count(*) from {RAW_SCHEMA}.{dataset.name}").fetchone()[0]
-    result.files_loaded = [prepared.landing_file.name for prepared in prepared_files]
-    result.rows_loaded = sum(len(prepared.frame) for prepared in prepared_files)
-    result.months_replaced = [p.month_key for p in prepared_files if p.month_key in previously_loaded and p.month_key]
+    with (
+        transaction(settings.warehouse) as connection,
+        tempfile.TemporaryDirectory(dir=settings.home, prefix=".staging-") as staging_dir,
+    ):
+        ensure_raw_tables(connection, dataset)
+        previously_loaded = loaded_versions(connection, dataset)
+        context = ValidationContext(dataset, connection)
+        accepted: list[StagedFile] = []
+        for number, landing_file in enumerate(files):
+            month = landing_file.extract_month or ""
+            if landing_file.name not in duplicates and previously_loaded.get(month) == file_sha256(
+                landing_file.path
+            ):
+                result.files_unchanged.append(landing_file.name)
+                continue
+            report(f"{dataset.name}: checking {landing_file.name}")
+            staged_path, sha256 = stage_copy(landing_file.path, Path(staging_dir))
+            staged_file = LandingFile(path=staged_path, dataset=dataset, extract_month=landing_file.extract_month)
+            staged = StagedFile(staged_file, staged_path, sha256, table=f"staging_{dataset.name}_{number}")
+            if landing_file.name in duplicates:
+                file_report = FileReport(landing_file=staged_file, sha256=sha256)
+                file_report.add_problem(duplicates[landing_file.name])
+            else:
+                runner = runner or SuiteRunner(settings.home)
+                stager = _ChunkStager(connection, staged, loaded_at, key)
+                file_report = check_landing_file(
+                    staged_file, context, runner, sha256=sha256, sink=stager, chunk_rows=chunk_rows
+                )
+            result.reports.append(file_report)
+            if file_report.refused:
+                connection.execute(f"drop table if exists {staged.table}")
+                quarantine_file(settings.quarantine_dir, file_report, staged_path, loaded_at)
+                report(
+                    f"{dataset.name}: REFUSED {landing_file.name} — {file_report.errors[0]} "
+                    f"(report: {message_path(file_report.quarantined_as)})"
+                )
+                continue
+            accepted.append(staged)
+        archived = {
+            staged.landing_file.name: archive_copy(settings, dataset, staged.staged_path, staged.sha256)
+            for staged in accepted
+        }
+        write_staged_files(connection, dataset, accepted, archived, previously_loaded, loaded_at)
+        table = f"{RAW_SCHEMA}.{dataset.name}"
+        result.rows_in_table = connection.execute(f"select count(*) from {table}").fetchall()[0][0]
+
+    if runner is not None and runner.results_kept:
+        result.data_docs = runner.build_data_docs()
+    result.files_loaded = [staged.landing_file.name for staged in accepted]
+    result.rows_loaded = sum(staged.rows for staged in accepted)
+    result.months_replaced = [s.month_key for s in accepted if s.month_key in previously_loaded and s.month_key]
+    if result.refused and raise_on_refusal:
+        raise LandingFilesRefused(result.refused)
     return result

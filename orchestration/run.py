@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from orchestration.alerts import root_cause_message, send_failure_alert
 from orchestration.instance import prepare_dagster_home
+from orchestration.run_lock import exclusive_run
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
 
@@ -67,18 +69,12 @@ def warehouse_table_rows(settings: Settings) -> dict[str, int]:
         }
 
 
-def _failure_messages(result) -> list[str]:
-    messages = []
-    for event in result.all_events:
-        if event.is_step_failure:
-            error = event.step_failure_data.error
-            text = error.message.strip() if error else "failed"
-            cause = error.cause if error else None
-            while cause is not None:
-                text = cause.message.strip()
-                cause = cause.cause
-            messages.append(f"{event.step_key}: {text}")
-    return messages
+def _failure_messages(result) -> list[str]:  # noqa: ANN001 - dagster's ExecuteInProcessResult
+    return [
+        f"{event.step_key}: {root_cause_message(event.step_failure_data.error)}"
+        for event in result.all_events
+        if event.is_step_failure
+    ]
 
 
 def run_pipeline(settings: Settings) -> RunOutcome:
@@ -98,9 +94,14 @@ def run_pipeline(settings: Settings) -> RunOutcome:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_dir / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
     # dbt's own log lines go to the run's log file, so the terminal shows our progress lines only.
-    with log_file.open("w") as log, contextlib.redirect_stdout(log), dg.DagsterInstance.get() as instance:
+    with (
+        exclusive_run(settings.home),
+        log_file.open("w") as log,
+        contextlib.redirect_stdout(log),
+        dg.DagsterInstance.get() as instance,
+    ):
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=_QUIET_DAGSTER_CONSOLE)
-    return RunOutcome(
+    outcome = RunOutcome(
         settings=settings,
         success=result.success,
         run_id=result.run_id,
@@ -109,3 +110,6 @@ def run_pipeline(settings: Settings) -> RunOutcome:
         table_rows=warehouse_table_rows(settings),
         log_file=log_file,
     )
+    if not outcome.success:
+        send_failure_alert(MONTHLY_RUN_JOB_NAME, outcome.run_id, outcome.failures)
+    return outcome

@@ -30,9 +30,7 @@ def test_single_small_cell_in_a_row_with_a_total_takes_the_next_smallest_cell_wi
 
 
 def test_two_way_table_suppresses_across_rows_and_down_columns_until_stable():
-    table = pd.DataFrame(
-        {"ASD": [12, 30], "SEMH": [3, 25], "SLCN": [20, 8]}, index=["special", "mainstream"]
-    )
+    table = pd.DataFrame({"ASD": [12, 30], "SEMH": [3, 25], "SLCN": [20, 8]}, index=["special", "mainstream"])
 
     protected = protect_two_way(add_totals(table))
 
@@ -90,7 +88,9 @@ def test_zero_stays_zero_and_a_count_of_five_is_shown():
         }
     )
 
-    protected = protect_long(spend, counts=["placements_headcount"], derived={"spend_gbp": ["placements_headcount"]})
+    protected = protect_long(
+        spend, counts=["placements_headcount"], derived={"spend_gbp": ["placements_headcount"]}
+    )
 
     assert as_rows(protected) == [
         ["hospital_education", 0, 0.0],
@@ -165,3 +165,49 @@ def test_chart_values_drop_markers():
 def test_child_level_columns_are_refused():
     with pytest.raises(ChildLevelDataError, match="pupil_pseudonym"):
         refuse_child_level(pd.DataFrame({"pupil_pseudonym": ["p1"], "cost": [1.0]}), "placements")
+
+
+def test_rows_whose_sum_is_published_elsewhere_are_a_line_too():
+    by_type = pd.DataFrame(
+        {
+            "provision_type": ["eotas", "post16_specialist", "special_independent", "special_academy"],
+            "placements_headcount": [3, 47, 151, 40],
+            "spend_gbp": [110_000.0, 2_100_000.0, 9_400_000.0, 900_000.0],
+        }
+    )
+
+    protected = protect_long(
+        by_type,
+        counts=["placements_headcount"],
+        derived={"spend_gbp": ["placements_headcount"]},
+        published_sums=[[0, 1, 2]],  # s251 line 1.2.3 = eotas + post16_specialist + special_independent
+    )
+
+    # Down the column, special_academy (40) is the next smallest; but the line 1.2.3 total would still give
+    # eotas back (1.2.3 − 47's spend − 151's spend), so post16_specialist (47) goes too.
+    assert as_rows(protected) == [
+        ["eotas", "c", "c"],
+        ["post16_specialist", "c", "c"],
+        ["special_independent", 151, 9_400_000.0],
+        ["special_academy", "c", "c"],
+    ]
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_no_row_or_column_of_a_random_table_is_left_with_a_single_c(seed: int):
+    rng = np.random.default_rng(seed)
+    shape = (int(rng.integers(2, 7)), int(rng.integers(2, 8)))
+    counts = pd.DataFrame(
+        rng.choice([0, 1, 2, 3, 4, 5, 8, 13, 40, 120], size=shape),
+        index=[f"r{i}" for i in range(shape[0])],
+        columns=[f"k{j}" for j in range(shape[1])],
+    )
+    table = add_totals(counts)
+
+    protected = protect_two_way(table)
+
+    hidden = protected.eq("c")
+    assert (hidden | ~table.apply(lambda column: column.between(1, 4))).all().all()  # every 1–4 is hidden
+    assert ((protected == table) | hidden).all().all()  # nothing else is changed
+    for line in [*(hidden.loc[row] for row in hidden.index), *(hidden[column] for column in hidden.columns)]:
+        assert line.sum() != 1, f"a line with one c can be recovered:\n{protected}"

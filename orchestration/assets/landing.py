@@ -3,44 +3,66 @@
 
 import dagster as dg
 
+from orchestration.assets.checks import landing_check_results, landing_check_specs
 from orchestration.contract import DATASETS, Dataset
 from orchestration.ingest import load_landing_dataset
 from orchestration.progress import report
+from orchestration.quality.report import LandingFilesRefused
+from orchestration.quality.rules import REFERENCED_DATASETS
 from orchestration.resources import HighNeedsHome
 
 WAREHOUSE_POOL = "warehouse"
 """Every asset that writes the DuckDB file runs in this pool (limit 1: DuckDB allows one writer)."""
 
 
+def landing_asset_key(dataset_name: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", dataset_name])
+
+
 def build_landing_asset(dataset: Dataset) -> dg.AssetsDefinition:
-    """An asset `raw/<dataset>` that loads the dataset's new or changed landing files."""
+    """An asset `raw/<dataset>` that checks and loads the dataset's new or changed landing files.
+
+    Its checks are reported by the same step (see `assets/checks.py`); when a file is refused the step
+    fails after loading the dataset's good files, so the run stops downstream and says which file and why.
+    """
+    key = landing_asset_key(dataset.name)
 
     @dg.asset(
-        key=dg.AssetKey(["raw", dataset.name]),
+        key=key,
         group_name="landing",
         description=f"{dataset.description}. Loaded from `{dataset.name}"
         f"{'_YYYY-MM' if dataset.periodic else ''}.csv|xlsx` in the landing folder.",
         pool=WAREHOUSE_POOL,
         kinds={"duckdb", "python"},
+        check_specs=landing_check_specs(dataset, key),
+        # a ledger line's placement_id is checked against the newest placements snapshot: load that first
+        deps=[landing_asset_key(name) for name in REFERENCED_DATASETS.get(dataset.name, ())],
     )
-    def _landing_asset(context: dg.AssetExecutionContext, highneeds: HighNeedsHome) -> dg.MaterializeResult:
+    def _landing_asset(context: dg.AssetExecutionContext, highneeds: HighNeedsHome):
         settings = highneeds.settings
-        result = load_landing_dataset(settings, dataset, progress=lambda message: report(context, message))
+        result = load_landing_dataset(
+            settings, dataset, progress=lambda message: report(context, message), raise_on_refusal=False
+        )
         report(
             context,
             f"{dataset.name}: {len(result.files_loaded)} file(s) loaded ({result.rows_loaded:,} rows), "
-            f"{len(result.files_unchanged)} unchanged; {result.rows_in_table:,} rows in raw.{dataset.name}",
+            f"{len(result.refused)} refused, {len(result.files_unchanged)} unchanged; "
+            f"{result.rows_in_table:,} rows in raw.{dataset.name}",
         )
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={
                 "files_loaded": dg.MetadataValue.json(result.files_loaded),
+                "files_refused": dg.MetadataValue.json([r.name for r in result.refused]),
                 "files_unchanged": len(result.files_unchanged),
                 "months_replaced": dg.MetadataValue.json(result.months_replaced),
                 "rows_loaded": result.rows_loaded,
                 "dagster/row_count": result.rows_in_table,
-                "warnings": dg.MetadataValue.json(result.warnings[:50]),
-            }
+                "warnings": dg.MetadataValue.json([str(problem) for problem in result.warnings[:50]]),
+            },
+            check_results=landing_check_results(dataset, result),
         )
+        if result.refused:
+            raise LandingFilesRefused(result.refused)
 
     return _landing_asset
 

@@ -5,7 +5,6 @@ and writes the result. statsmodels and matplotlib are imported when the asset ru
 Dagster definitions load (both are slow to import).
 """
 
-
 import base64
 import io
 from dataclasses import dataclass
@@ -16,14 +15,18 @@ import duckdb
 import pandas as pd
 import yaml
 
+# analyses.projection imports statsmodels inside its fitting function, so this import stays light
 from analyses.projection import (
     MART_COLUMNS,
     UNMITIGATED,
     HighNeedsProjection,
+    PlacementForecast,
     ProjectionAssumptions,
     financial_year_months,
     following_years,
+    forecast_placements,
     parse_assumptions,
+    project_finances,
 )
 from orchestration.assets.landing import WAREHOUSE_POOL
 from orchestration.progress import report
@@ -174,6 +177,15 @@ def read_inputs(warehouse: Path) -> ProjectionInputs:
         unit_cost_gbp = unit_cost.bfill(axis=1).iloc[:, 0].dropna().astype(float).to_dict()
 
         position = connection.execute("select * from marts.dsg_deficit_position").df()
+        # the plan runs beyond the years the position covers; its staging view holds all its years
+        staged_plan = (
+            connection.execute(
+                "select financial_year, planned_closing_balance_gbp::double as planned_closing_balance_gbp "
+                "from staging.stg_landing__deficit_plan"
+            ).df()
+            if _exists(connection, "staging", "stg_landing__deficit_plan")
+            else pd.DataFrame(columns=["financial_year", "planned_closing_balance_gbp"])
+        )
 
     position = position.set_index(position["financial_year"].astype(str))
     if current_year not in position.index:
@@ -193,7 +205,13 @@ def read_inputs(warehouse: Path) -> ProjectionInputs:
         # hn_in_year = income − Σ forecast_with_growth (contract), so income = hn_in_year + that sum
         income_gbp[current_year] = float(current["hn_in_year_gbp"]) + in_year_total
     opening = None if pd.isna(current["opening_balance_gbp"]) else float(current["opening_balance_gbp"])
-    plan = {year: float(value) for year, value in position["planned_closing_balance_gbp"].dropna().items()}
+    plan = {
+        str(year): float(value)
+        for year, value in staged_plan.set_index("financial_year")["planned_closing_balance_gbp"]
+        .dropna()
+        .items()
+    }
+    plan |= {year: float(value) for year, value in position["planned_closing_balance_gbp"].dropna().items()}
     return ProjectionInputs(
         monthly_counts=monthly_counts,
         current_year=current_year,
@@ -209,10 +227,8 @@ def read_inputs(warehouse: Path) -> ProjectionInputs:
 
 def run_projection(
     inputs: ProjectionInputs, assumptions: ProjectionAssumptions
-) -> tuple[HighNeedsProjection, object]:
+) -> tuple[HighNeedsProjection, PlacementForecast]:
     """Forecast placements to the end of the last projected year, then project finances per scenario."""
-    from analyses.projection import forecast_placements, project_finances
-
     last_year = following_years(inputs.current_year, assumptions.years)[-1]
     last_month = pd.Period(str(inputs.monthly_counts["month"].max()), freq="M")
     horizon = max(1, financial_year_months(last_year)[-1].ordinal - last_month.ordinal)
@@ -243,7 +259,9 @@ def run_projection(
 
 
 def _money(value: float | None) -> str:
-    return "–" if value is None or pd.isna(value) else f"£{value / 1e6:,.1f}m"
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{'−' if value < 0 else ''}£{abs(value) / 1e6:,.1f}m"
 
 
 def headline_markdown(projection: HighNeedsProjection) -> str:
@@ -344,6 +362,7 @@ def write_projection(warehouse: Path, table: pd.DataFrame) -> None:
         dg.AssetKey(["marts", "dsg_deficit_position"]),
         dg.AssetKey(["marts", "placement_flows"]),
         dg.AssetKey(["staging", "stg_landing__placements"]),
+        dg.AssetKey(["staging", "stg_landing__deficit_plan"]),
     ],
     pool=WAREHOUSE_POOL,
     group_name="finance",
@@ -393,7 +412,7 @@ def hn_projection(
             "as_at_month": inputs.as_at_month,
             "last_placement_month": str(forecast.last_history_month),
             "first_year_spend_gbp": first_year_spend,
-            "anchor_factor": projection.anchor_factor,
+            "anchor_factor": float(projection.anchor_factor),
             "scenarios": dg.MetadataValue.json(list(projection.scenarios)),
             "assumptions_file": str(assumptions_file),
             "headline": dg.MetadataValue.md(

@@ -1,5 +1,4 @@
-"""The Schools Forum pack as a Dagster asset, drawn after the marts for the latest ledger month of each run."""
-
+"""The Schools Forum pack as a Dagster asset, drawn after the marts for each run's latest ledger month."""
 
 import dagster as dg
 
@@ -29,7 +28,8 @@ PACK_MARTS = (
     deps=[dg.AssetKey(["marts", name]) for name in PACK_MARTS],
     group_name="reports",
     description="Schools Forum pack for the latest ledger month: public HTML and PDF under statistical "
-    "disclosure control, and the finance officers' workbook (OFFICIAL-SENSITIVE), in <home>/reports/<YYYY-MM>/.",
+    "disclosure control, and the finance officers' workbook (OFFICIAL-SENSITIVE), "
+    "in <home>/reports/<YYYY-MM>/.",
     pool=WAREHOUSE_POOL,
     kinds={"python", "html", "pdf", "excel"},
 )

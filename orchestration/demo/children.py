@@ -22,7 +22,9 @@ NEEDS = ("ASD", "SEMH", "SLCN", "MLD", "SLD", "PMLD", "SPLD", "HI", "VI", "MSI",
 assert set(NEEDS) == set(SEN_NEEDS_ON_EHCP), "need codes drifted from the dbt seed"
 
 ETHNICITIES = tuple(names.ETHNICITY_MIX)
-assert set(ETHNICITIES) == set(seed_codes("ethnicity_codes", "ethnicity")), "ethnicity codes drifted from the seed"
+assert set(ETHNICITIES) == set(seed_codes("ethnicity_codes", "ethnicity")), (
+    "ethnicity codes drifted from the seed"
+)
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,9 @@ def _vector_check_letters(digits: np.ndarray) -> np.ndarray:
     return np.array(list(CHECK_ALPHABET), dtype=object)[remainder]
 
 
-def _build_upns(estab: np.ndarray, year2: np.ndarray, serial: np.ndarray, last_letter: np.ndarray,
-                temporary: np.ndarray) -> np.ndarray:
+def _build_upns(
+    estab: np.ndarray, year2: np.ndarray, serial: np.ndarray, last_letter: np.ndarray, temporary: np.ndarray
+) -> np.ndarray:
     """UPN strings from their parts (LA 938), with the DfE check letter."""
     la = names.LA_NUMBER
     n = len(estab)
@@ -96,7 +99,9 @@ def _build_upns(estab: np.ndarray, year2: np.ndarray, serial: np.ndarray, last_l
     return upn.to_numpy(dtype=object)
 
 
-def make_upns(rng: np.random.Generator, entry_year: np.ndarray, estab: np.ndarray, temporary: np.ndarray) -> np.ndarray:
+def make_upns(
+    rng: np.random.Generator, entry_year: np.ndarray, estab: np.ndarray, temporary: np.ndarray
+) -> np.ndarray:
     """Unique valid UPNs: check letter + LA 938 + establishment + 2-digit year + 3-character serial.
 
     `temporary` rows end in a letter (a temporary UPN), still with a correct check letter.
@@ -117,7 +122,11 @@ def make_upns(rng: np.random.Generator, entry_year: np.ndarray, estab: np.ndarra
         estab[duplicate] = rng.integers(1000, 10_000, size=k)
         last_letter[duplicate] = rng.integers(0, len(CHECK_ALPHABET), size=k)
         upn[duplicate] = _build_upns(
-            estab[duplicate], year2[duplicate], serial[duplicate], last_letter[duplicate], temporary[duplicate]
+            estab[duplicate],
+            year2[duplicate],
+            serial[duplicate],
+            last_letter[duplicate],
+            temporary[duplicate],
         )
     raise RuntimeError("could not make unique UPNs")  # pragma: no cover - never at the sizes generated
 
@@ -163,7 +172,9 @@ def make_children(
         rows = np.flatnonzero(group == key)
         if not len(rows):
             continue
-        forename[rows] = np.where(sex[rows] == "F", _pick(rng, female, len(rows)), _pick(rng, male, len(rows)))
+        forename[rows] = np.where(
+            sex[rows] == "F", _pick(rng, female, len(rows)), _pick(rng, male, len(rows))
+        )
         # about half of children of a group carry a name from the group's list (families are mixed)
         keep = rows[rng.random(len(rows)) < 0.6]
         surname[keep] = _pick(rng, names.SURNAMES_BY_GROUP[key], len(keep))
@@ -179,6 +190,13 @@ def make_children(
     estab = rng.integers(2000, 4000, size=n)
     upn = make_upns(rng, entry_year, estab, temporary)
     return Children(
-        upn=upn, forename=forename, surname=surname, dob=np.asarray(dob, dtype=np.int64), sex=sex,
-        ethnicity=ethnicity, primary_need=need, ehcp_start=ehcp_start.astype(np.int64), locality=locality,
+        upn=upn,
+        forename=forename,
+        surname=surname,
+        dob=np.asarray(dob, dtype=np.int64),
+        sex=sex,
+        ethnicity=ethnicity,
+        primary_need=need,
+        ehcp_start=ehcp_start.astype(np.int64),
+        locality=locality,
     )

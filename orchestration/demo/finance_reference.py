@@ -25,11 +25,28 @@ LAST_FY = 2030
 
 HN_INCOME_2021 = 77_000_000
 HN_INCOME_2022 = 84_310_000
-HN_INCOME_GROWTH = {2023: 1.095, 2024: 1.082, 2025: 1.088, 2026: 1.091, 2027: 1.085, 2028: 1.08, 2029: 1.08,
-                    2030: 1.08}
+HN_INCOME_GROWTH = {
+    2023: 1.095,
+    2024: 1.082,
+    2025: 1.088,
+    2026: 1.091,
+    2027: 1.085,
+    2028: 1.08,
+    2029: 1.08,
+    2030: 1.08,
+}
 TOTAL_DSG_2022 = 562_506_000
-TOTAL_DSG_GROWTH = {2021: 1 / 1.058, 2023: 1.062, 2024: 1.071, 2025: 1.052, 2026: 1.047, 2027: 1.04, 2028: 1.04,
-                    2029: 1.04, 2030: 1.04}
+TOTAL_DSG_GROWTH = {
+    2021: 1 / 1.058,
+    2023: 1.062,
+    2024: 1.071,
+    2025: 1.052,
+    2026: 1.047,
+    2027: 1.04,
+    2028: 1.04,
+    2029: 1.04,
+    2030: 1.04,
+}
 SCHOOLS_FORUM_TRANSFER = {2022: 2_200_000, 2023: 2_300_000, 2025: 2_600_000}
 """Schools Forum-approved transfers from the schools block to High Needs (0.5 % of the schools block)."""
 HN_DEDUCTION_RATE = 0.105
@@ -41,9 +58,32 @@ EARLY_YEARS_EXPANSION = {2024: 1.18, 2025: 1.12}
 OVERSPEND_2021 = 6_900_000
 OPENING_BALANCE_2021 = -10_100_000
 
-BUDGET_LINES = ("1.0.2", "1.2.1", "1.2.2", "1.2.3", "1.2.4", "1.2.5", "1.2.6", "1.2.7", "1.2.8", "1.2.11", "1.2.13")
-UNDER_BUDGET = {"1.0.2": 0.0, "1.2.1": 0.06, "1.2.2": 0.08, "1.2.3": 0.16, "1.2.4": -0.02, "1.2.5": -0.03,
-                "1.2.6": 0.0, "1.2.7": 0.05, "1.2.8": 0.0, "1.2.11": 0.05, "1.2.13": 0.05}
+BUDGET_LINES = (
+    "1.0.2",
+    "1.2.1",
+    "1.2.2",
+    "1.2.3",
+    "1.2.4",
+    "1.2.5",
+    "1.2.6",
+    "1.2.7",
+    "1.2.8",
+    "1.2.11",
+    "1.2.13",
+)
+UNDER_BUDGET = {
+    "1.0.2": 0.0,
+    "1.2.1": 0.06,
+    "1.2.2": 0.08,
+    "1.2.3": 0.16,
+    "1.2.4": -0.02,
+    "1.2.5": -0.03,
+    "1.2.6": 0.0,
+    "1.2.7": 0.05,
+    "1.2.8": 0.0,
+    "1.2.11": 0.05,
+    "1.2.13": 0.05,
+}
 """How far each line's budget falls short of its spend, before scaling to the income: independent
 placements (1.2.3) are the classic under-budgeted line."""
 
@@ -87,7 +127,9 @@ def make_funding(scale: int) -> Funding:
             ("early_years", early_years, 0, 0),
             ("high_needs", hn_allocation, hn_deductions, transfer),
         ):
-            rows.append((year, block, allocation * scale * 100, deductions * scale * 100, transfer_in * scale * 100))
+            rows.append(
+                (year, block, allocation * scale * 100, deductions * scale * 100, transfer_in * scale * 100)
+            )
     table = pd.DataFrame(rows, columns=["year", "block", "allocation", "deductions", "transfer_in"])
     return Funding(table=table)
 
@@ -105,7 +147,9 @@ class BudgetRow:
     approved_on: int
 
 
-def make_budget(funding: Funding, spend_fy_line: dict[int, np.ndarray], rng: np.random.Generator) -> list[BudgetRow]:
+def make_budget(
+    funding: Funding, spend_fy_line: dict[int, np.ndarray], rng: np.random.Generator
+) -> list[BudgetRow]:
     """Original budgets (March before the year) and mid-year virements between lines.
 
     The original total equals the year's High Needs income; each line gets a share of it in proportion
@@ -118,7 +162,9 @@ def make_budget(funding: Funding, spend_fy_line: dict[int, np.ndarray], rng: np.
     for year in range(FIRST_FY, LAST_FY + 1):
         total = funding.hn_income(year)
         spend = np.clip(spend_fy_line[year][index].astype(float), 1.0, None)
-        shortfall = np.array([1 - UNDER_BUDGET[line] for line in BUDGET_LINES]) * rng.uniform(0.98, 1.02, len(index))
+        shortfall = np.array([1 - UNDER_BUDGET[line] for line in BUDGET_LINES]) * rng.uniform(
+            0.98, 1.02, len(index)
+        )
         weight = spend * shortfall
         amounts = np.round(total * weight / weight.sum() / 10_000) * 10_000  # whole £100s
         amounts[BUDGET_LINES.index("1.2.2")] += total - amounts.sum()
@@ -185,7 +231,8 @@ def make_deficit_plans(funding: Funding, spend_total: dict[int, int], scale: int
             in_year.append(int(change))
             closing.append(int(balance))
         when = np.datetime64(approved, "D").astype(object)
-        label = f"DSG management plan v{version} (Schools Forum, {when.day} {MONTH_NAMES[when.month - 1]} {when.year})"
+        meeting = f"{when.day} {MONTH_NAMES[when.month - 1]} {when.year}"
+        label = f"DSG management plan v{version} (Schools Forum, {meeting})"
         plans.append(DeficitPlan(label, approved, years, in_year, closing))
     return plans
 
@@ -197,4 +244,3 @@ def plan_in_force(plans: list[DeficitPlan], as_at_day: int) -> DeficitPlan:
 
 def fy_label(year: int) -> str:
     return financial_year_label(year)
-

@@ -168,20 +168,28 @@ def generate_demo(
     world = simulate_placements(placement_rng, schools, providers, factor)
     funding = make_funding(factor)
     target_2021 = funding.hn_income(FIRST_FY) + OVERSPEND_2021 * factor * 100
-    ledger = build_ledger_world(world, make_payees(payee_rng, schools, providers, factor), seed, factor, target_2021)
+    ledger = build_ledger_world(
+        world, make_payees(payee_rng, schools, providers, factor), seed, factor, target_2021
+    )
     budget = make_budget(funding, ledger.spend_fy_line, budget_rng)
     plans = make_deficit_plans(funding, {y: int(v.sum()) for y, v in ledger.spend_fy_line.items()}, factor)
     panel_schools = schools[schools["in_panel"]].reset_index(drop=True)
     panel_urn = panel_schools["school_urn"].to_numpy(dtype=object)
     assignment = assign_programmes(programme_rng, panel_schools["phase"].to_numpy())
-    panel = simulate_panel(outcome_rng, panel_urn, panel_schools["phase"].to_numpy(),
-                           panel_schools["size"].to_numpy(), assignment)
+    panel = simulate_panel(
+        outcome_rng,
+        panel_urn,
+        panel_schools["phase"].to_numpy(),
+        panel_schools["size"].to_numpy(),
+        assignment,
+    )
 
     # ---- what has been delivered by latest_month
     PROGRESS.info("Demo: writing landing files as extracted in %s", latest_month)
     ledger_months = list(range(month_index(FIRST_LEDGER_MONTH), latest + 1))
-    snapshot_months = sorted({m for m in ledger_months if (m % 12 + 1) % 3 == 0 and m >= month_index("2021-06")}
-                             | {latest})
+    snapshot_months = sorted(
+        {m for m in ledger_months if (m % 12 + 1) % 3 == 0 and m >= month_index("2021-06")} | {latest}
+    )
     terms = terms_delivered_by(latest)
     mess = MessPlan.choose(ledger_months, snapshot_months)
     rows: dict[str, int] = {}
@@ -206,7 +214,11 @@ def generate_demo(
     for month in snapshot_months:
         path = landing / f"placements_{month_label(month)}.csv"
         style = UK_DATES if month == mess.placements_uk_dates else PLAIN
-        count("placements", path, placement_text.write(path, month, style, month == mess.placements_extra_column))
+        count(
+            "placements",
+            path,
+            placement_text.write(path, month, style, month == mess.placements_extra_column),
+        )
 
     for term in terms:
         path = landing / f"school_outcomes_{month_label(term_delivery_month(term))}.csv"
@@ -235,25 +247,45 @@ def generate_demo(
     finance = {
         "ledger_spend_gbp_by_year": {fy: p / 100 for fy, p in spend_written.items()},
         "hn_income_gbp_by_year": {financial_year_label(y): funding.hn_income(y) / 100 for y in years},
-        "total_dsg_income_gbp_by_year": {financial_year_label(y): funding.total_income(y) / 100 for y in years},
+        "total_dsg_income_gbp_by_year": {
+            financial_year_label(y): funding.total_income(y) / 100 for y in years
+        },
         "opening_balance_gbp": {financial_year_label(FIRST_FY): opening / 100},
         "ehcps_january_2021_census": census_count(world, CENSUS_2021),
     }
-    truth = ground_truth(panel, assignment, terms, {
-        "seed": seed, "scale": scale, "latest_month": latest_month, "finance": finance,
-        "deliberate_mess": mess.describe(),
-        "correction": {"month": correction.month, "file": f"{CORRECTIONS_DIR}/{correction.path.name}",
-                       "transaction_ids": list(correction.transaction_ids),
-                       "original_gbp": [p / 100 for p in correction.original_pence],
-                       "corrected_gbp": [p / 100 for p in correction.corrected_pence],
-                       "delta_gbp": correction.delta_gbp},
-    })
+    truth = ground_truth(
+        panel,
+        assignment,
+        terms,
+        {
+            "seed": seed,
+            "scale": scale,
+            "latest_month": latest_month,
+            "finance": finance,
+            "deliberate_mess": mess.describe(),
+            "correction": {
+                "month": correction.month,
+                "file": f"{CORRECTIONS_DIR}/{correction.path.name}",
+                "transaction_ids": list(correction.transaction_ids),
+                "original_gbp": [p / 100 for p in correction.original_pence],
+                "corrected_gbp": [p / 100 for p in correction.corrected_pence],
+                "delta_gbp": correction.delta_gbp,
+            },
+        },
+    )
     truth_path = landing / GROUND_TRUTH_NAME
     truth_path.write_text(json.dumps(truth, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return DemoSummary(
-        landing=landing, seed=seed, scale=scale, latest_month=latest_month,
-        files=tuple(sorted(written, key=lambda p: p.name)), rows=rows, ground_truth=truth_path,
-        correction=correction, mess=mess.describe(), finance=finance,
+        landing=landing,
+        seed=seed,
+        scale=scale,
+        latest_month=latest_month,
+        files=tuple(sorted(written, key=lambda p: p.name)),
+        rows=rows,
+        ground_truth=truth_path,
+        correction=correction,
+        mess=mess.describe(),
+        finance=finance,
     )
 
 
@@ -269,8 +301,10 @@ def _write_correction(landing: Path, lm, seed: int) -> Correction:
     path = landing / CORRECTIONS_DIR / f"hn_ledger_{month_label(lm.month)}.csv"
     write_ledger_month(path, lm, PLAIN, amount_pence=amounts)
     return Correction(
-        month=month_label(lm.month), path=path, replaces=landing / path.name,
-        transaction_ids=tuple(lm.transaction_id[pick].tolist()),
+        month=month_label(lm.month),
+        path=path,
+        replaces=landing / path.name,
+        transaction_ids=tuple(lm.transaction_id.take(pick).to_pylist()),
         original_pence=tuple(int(v) for v in lm.amount_pence[pick]),
         corrected_pence=tuple(int(v) for v in amounts[pick]),
     )

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from orchestration.demo.interventions import PROGRAMMES, Assignment
-from orchestration.demo.outcomes import OUTCOMES, Panel
+from orchestration.demo.outcomes import OUTCOMES, PERSISTENT_FACTOR, PLANTED_EFFECTS, Panel
 from orchestration.demo.timeline import academic_year_label, term_name, term_year
 
 DEFINITIONS = {
@@ -52,25 +52,28 @@ DEFINITIONS = {
     ),
 }
 
-PLANTED = {
-    "restorative_practice": (
-        "suspension_rate: −c_g·(0.7 + 0.1·min(e,3)) per 100 pupils per term for every pupil group, twice "
-        "that for pupils with an EHCP in mainstream schools; c_g by cohort = 1.25, 1.0, 0.85, 0.7"
-    ),
-    "trauma_informed": (
-        "absence_rate: −c_g·(0.8 + 0.15·min(e,3)) percentage points, 1.5× for pupils with an EHCP in "
-        "mainstream schools; c_g = 1.2, 1.0, 0.9, 0.8, 0.7; persistent_absence_rate moves 2.6× as much"
-    ),
-    "ap_outreach": (
-        "permanent_exclusion_rate: −c_g·(0.3 + 0.05·min(e,3)) × the school's own expected level for "
-        "each pupil group; secondary and all-through schools only; c_g = 1.2, 1.0, 0.9, 0.8"
-    ),
-    "talc": "no effect on anything (placebo)",
-}
+
+def _planted(programme: str) -> str:
+    """Words for what was planted for a programme (from the same parameters the simulation used)."""
+    effects = [p for p in PLANTED_EFFECTS if p.programme == programme]
+    if not effects:
+        return "no effect on anything (placebo)"
+    parts = [p.describe() for p in effects]
+    if any(p.outcome == "absence_rate" for p in effects):
+        parts.append(f"persistent_absence_rate moves {PERSISTENT_FACTOR}× as much as absence_rate")
+    strengths = ", ".join(str(c) for c in PROGRAMMES[programme].cohort_strength)
+    phases = PROGRAMMES[programme].phases
+    return (
+        "; ".join(parts) + f"; c_g by cohort = {strengths}; eligible phases: {', '.join(phases or ['all'])}"
+    )
 
 
 def _term_label(term: int) -> dict[str, Any]:
-    return {"term_index": term, "academic_year": academic_year_label(term_year(term)), "term": term_name(term)}
+    return {
+        "term_index": term,
+        "academic_year": academic_year_label(term_year(term)),
+        "term": term_name(term),
+    }
 
 
 def _r(value: float) -> float:
@@ -81,8 +84,12 @@ def _aggregate(att: dict[tuple[int, int], float], n_g: dict[int, int], last_term
     groups = sorted(n_g)
     post = [(g, t) for g in groups for t in range(g, last_term + 1)]
     if not post:
-        return {"simple": None, "dynamic": {"overall": None, "by_event_time": {}},
-                "group": {"overall": None, "by_cohort": {}}, "calendar": {"overall": None, "by_term": {}}}
+        return {
+            "simple": None,
+            "dynamic": {"overall": None, "by_event_time": {}},
+            "group": {"overall": None, "by_cohort": {}},
+            "calendar": {"overall": None, "by_term": {}},
+        }
     simple = sum(n_g[g] * att[(g, t)] for g, t in post) / sum(n_g[g] for g, _ in post)
     by_e: dict[int, float] = {}
     for e in range(-last_term, last_term + 1):
@@ -97,14 +104,24 @@ def _aggregate(att: dict[tuple[int, int], float], n_g: dict[int, int], last_term
         by_t[t] = sum(n_g[g] * att[(g, t)] for g in cells) / sum(n_g[g] for g in cells)
     return {
         "simple": _r(simple),
-        "dynamic": {"overall": _r(np.mean(post_e)), "by_event_time": {str(e): _r(v) for e, v in by_e.items()}},
-        "group": {"overall": _r(sum(n_g[g] * by_g[g] for g in groups) / sum(n_g.values())),
-                  "by_cohort": {str(g): _r(v) for g, v in by_g.items()}},
-        "calendar": {"overall": _r(np.mean(list(by_t.values()))), "by_term": {str(t): _r(v) for t, v in by_t.items()}},
+        "dynamic": {
+            "overall": _r(np.mean(post_e)),
+            "by_event_time": {str(e): _r(v) for e, v in by_e.items()},
+        },
+        "group": {
+            "overall": _r(sum(n_g[g] * by_g[g] for g in groups) / sum(n_g.values())),
+            "by_cohort": {str(g): _r(v) for g, v in by_g.items()},
+        },
+        "calendar": {
+            "overall": _r(np.mean(list(by_t.values()))),
+            "by_term": {str(t): _r(v) for t, v in by_t.items()},
+        },
     }
 
 
-def ground_truth(panel: Panel, assignment: Assignment, terms: list[int], extra: dict[str, Any]) -> dict[str, Any]:
+def ground_truth(
+    panel: Panel, assignment: Assignment, terms: list[int], extra: dict[str, Any]
+) -> dict[str, Any]:
     """The JSON document: definitions, the panel's terms, and per programme × outcome the truth."""
     last_term = max(terms) if terms else -1
     outcomes = [*OUTCOMES, *(f"{o}_ehcp" for o in OUTCOMES)]
@@ -115,17 +132,21 @@ def ground_truth(panel: Panel, assignment: Assignment, terms: list[int], extra: 
         n_g = {int(g): int((cohort == g).sum()) for g in sorted(set(cohort[in_panel].tolist()))}
         strength = dict(zip(programme.cohorts, programme.cohort_strength, strict=True))
         entry: dict[str, Any] = {
-            "cohorts": [{**_term_label(g), "n_schools": n, "cohort_strength": strength[g]} for g, n in n_g.items()],
+            "cohorts": [
+                {**_term_label(g), "n_schools": n, "cohort_strength": strength[g]} for g, n in n_g.items()
+            ],
             "n_treated_schools": int(in_panel.sum()),
             "n_untreated_schools": int((~in_panel).sum()),
-            "planted": PLANTED[name],
+            "planted": _planted(name),
             "effects": {},
         }
         for outcome in outcomes:
             effect = panel.effect[(name, outcome)]
             att = {(g, t): float(effect[cohort == g, t].mean()) for g in n_g for t in terms}
             cells = [
-                {"cohort": g, "term": t, "event_time": t - g, "att": _r(att[(g, t)])} for g in n_g for t in terms
+                {"cohort": g, "term": t, "event_time": t - g, "att": _r(att[(g, t)])}
+                for g in n_g
+                for t in terms
             ]
             entry["effects"][outcome] = {"att_gt": cells, **_aggregate(att, n_g, last_term)}
         programmes[name] = entry

@@ -2,8 +2,9 @@
 
 Each programme is taken up independently by each eligible school (so programmes are not confounded
 with one another), in cohorts that start in a given term from autumn 2022; some schools never take it
-up. Restorative practice, trauma-informed practice and TALC are open to every school in the panel;
-AP outreach goes to secondary and all-through schools only. The effects these programmes have are
+up. Restorative practice, trauma-informed practice and TALC are open to mainstream and special schools
+(the same eligibility for all three, so uptake of one says nothing about another); AP outreach goes to
+secondary and all-through schools only. The effects these programmes have are
 planted in `outcomes.py`; TALC is the placebo with no effect at all.
 """
 
@@ -33,14 +34,27 @@ class Programme:
     """Fixed-length programmes end; the others are ongoing."""
 
 
+SCHOOL_PHASES = ("primary", "secondary", "all_through", "special")
+"""Pupil referral units and AP academies deliver outreach rather than receive these programmes."""
+
 PROGRAMMES: dict[str, Programme] = {
     p.name: p
     for p in (
-        Programme("restorative_practice", 0.55, (3, 4, 6, 9), (1.25, 1.0, 0.85, 0.7), None, (8_000, 15_000)),
-        Programme("trauma_informed", 0.5, (3, 5, 6, 8, 9), (1.2, 1.0, 0.9, 0.8, 0.7), None, (5_000, 12_000)),
-        Programme("talc", 0.4, (3, 6, 9), (1.0, 1.0, 1.0), None, (3_000, 6_000), duration_days=365),
-        Programme("ap_outreach", 0.6, (4, 6, 7, 10), (1.2, 1.0, 0.9, 0.8), ("secondary", "all_through"),
-                  (20_000, 40_000)),
+        Programme(
+            "restorative_practice", 0.55, (3, 4, 6, 9), (1.25, 1.0, 0.85, 0.7), SCHOOL_PHASES, (8_000, 15_000)
+        ),
+        Programme(
+            "trauma_informed", 0.5, (3, 5, 6, 8, 9), (1.2, 1.0, 0.9, 0.8, 0.7), SCHOOL_PHASES, (5_000, 12_000)
+        ),
+        Programme("talc", 0.4, (3, 6, 9), (1.0, 1.0, 1.0), SCHOOL_PHASES, (3_000, 6_000), duration_days=365),
+        Programme(
+            "ap_outreach",
+            0.6,
+            (4, 6, 7, 10),
+            (1.2, 1.0, 0.9, 0.8),
+            ("secondary", "all_through"),
+            (20_000, 40_000),
+        ),
     )
 }
 
@@ -74,7 +88,9 @@ def assign_programmes(rng: np.random.Generator, panel_phase: np.ndarray) -> Assi
     cohort, start, end, cost = {}, {}, {}, {}
     n = len(panel_phase)
     for name, programme in PROGRAMMES.items():
-        eligible = np.ones(n, dtype=bool) if programme.phases is None else np.isin(panel_phase, programme.phases)
+        eligible = (
+            np.ones(n, dtype=bool) if programme.phases is None else np.isin(panel_phase, programme.phases)
+        )
         treated = eligible & (rng.random(n) < programme.uptake)
         which = rng.integers(0, len(programme.cohorts), size=n)
         cohort[name] = np.where(treated, np.array(programme.cohorts)[which], -1)
@@ -96,13 +112,17 @@ def interventions_table(assignment: Assignment, panel_urn: np.ndarray, known_by:
         start = assignment.start_day[name]
         rows = np.flatnonzero((start >= 0) & (start <= known_by))
         end = assignment.end_day[name][rows]
-        parts.append(pd.DataFrame({
-            "school_urn": panel_urn[rows],
-            "programme": name,
-            "start_day": start[rows],
-            "end_day": np.where((end >= 0) & (end <= known_by), end, -1),
-            "cost_pence": assignment.cost_pence[name][rows],
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "school_urn": panel_urn[rows],
+                    "programme": name,
+                    "start_day": start[rows],
+                    "end_day": np.where((end >= 0) & (end <= known_by), end, -1),
+                    "cost_pence": assignment.cost_pence[name][rows],
+                }
+            )
+        )
     table = pd.concat(parts, ignore_index=True)
     return table.sort_values(["start_day", "programme", "school_urn"], kind="stable").reset_index(drop=True)
 

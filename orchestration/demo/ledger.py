@@ -18,10 +18,29 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.demo import names
+from orchestration.demo.formats import integers, join, text
 from orchestration.demo.placements import (
-    AP, EOTAS, EY, FE, HOSP, LINE, LINES, MA, MM, PROVISION_TYPES, RP, SA, SI, SM, SN, SP16, PlacementWorld,
+    AP,
+    EOTAS,
+    EY,
+    FE,
+    HOSP,
+    LINE,
+    LINES,
+    MA,
+    MM,
+    PROVISION_TYPES,
+    RP,
+    SA,
+    SI,
+    SM,
+    SN,
+    SP16,
+    PlacementWorld,
 )
 from orchestration.demo.schools import Providers
 from orchestration.demo.timeline import (
@@ -36,27 +55,77 @@ from orchestration.demo.timeline import (
 
 STREAM_CREDITS, STREAM_OTHER, STREAM_POSTING = 71, 72, 73
 
-NONPLACEMENT_SHARE_2021 = {"1.0.2": 0.34, "1.2.4": 0.11, "1.2.5": 0.19, "1.2.6": 0.07, "1.2.7": 0.09,
-                           "1.2.8": 0.08, "1.2.11": 0.04, "1.2.13": 0.08}
-NONPLACEMENT_GROWTH = {"1.0.2": 1.03, "1.2.4": 1.05, "1.2.5": 1.04, "1.2.6": 1.03, "1.2.7": 1.06,
-                       "1.2.8": 1.04, "1.2.11": 1.10, "1.2.13": 1.06}
+NONPLACEMENT_SHARE_2021 = {
+    "1.0.2": 0.34,
+    "1.2.4": 0.11,
+    "1.2.5": 0.19,
+    "1.2.6": 0.07,
+    "1.2.7": 0.09,
+    "1.2.8": 0.08,
+    "1.2.11": 0.04,
+    "1.2.13": 0.08,
+}
+NONPLACEMENT_GROWTH = {
+    "1.0.2": 1.03,
+    "1.2.4": 1.05,
+    "1.2.5": 1.04,
+    "1.2.6": 1.03,
+    "1.2.7": 1.06,
+    "1.2.8": 1.04,
+    "1.2.11": 1.10,
+    "1.2.13": 1.06,
+}
 MONTH_PROFILE = np.array([1.0, 1.0, 1.0, 0.95, 0.8, 1.05, 1.05, 1.05, 0.95, 1.05, 1.05, 1.05])
 """Share of a year's non-placement spend by month (April first): August is quiet."""
 MONTH_PROFILE = MONTH_PROFILE / MONTH_PROFILE.sum()
 
-PLACEMENT_COST_CENTRE = np.array(["HN2110", "HN2110", "HN2120", "HN2130", "HN2130", "HN2140", "HN2140", "HN2150",
-                                  "HN2160", "HN2160", "HN2170", "HN2180", "HN2190"], dtype=object)
+PLACEMENT_COST_CENTRE = np.array(
+    [
+        "HN2110",
+        "HN2110",
+        "HN2120",
+        "HN2130",
+        "HN2130",
+        "HN2140",
+        "HN2140",
+        "HN2150",
+        "HN2160",
+        "HN2160",
+        "HN2170",
+        "HN2180",
+        "HN2190",
+    ],
+    dtype=object,
+)
 _BAND_TYPES = (MM, MA, RP, SM, SA)
 _DESC_BEFORE = {
-    MM: "Top-up, ", MA: "Top-up, ", RP: "Resourced provision top-up, ", SM: "Special school top-up, ",
-    SA: "Special school top-up, ", SI: "Independent school fees, ", SN: "Non-maintained school fees, ",
-    AP: "AP place, ", FE: "Element 3 top-up, ", SP16: "Specialist post-16 fees, ", HOSP: "Hospital education, ",
-    EOTAS: "EOTAS package, ", EY: "Early years SEN inclusion funding, ",
+    MM: "Top-up, ",
+    MA: "Top-up, ",
+    RP: "Resourced provision top-up, ",
+    SM: "Special school top-up, ",
+    SA: "Special school top-up, ",
+    SI: "Independent school fees, ",
+    SN: "Non-maintained school fees, ",
+    AP: "AP place, ",
+    FE: "Element 3 top-up, ",
+    SP16: "Specialist post-16 fees, ",
+    HOSP: "Hospital education, ",
+    EOTAS: "EOTAS package, ",
+    EY: "Early years SEN inclusion funding, ",
 }
 _DESC_AFTER = {
-    MM: ' – "Band ', MA: ' – "Band ', RP: ' – "Band ', SM: ' – "Band ', SA: ' – "Band ',
-    SI: ', "termly invoice" apportioned', SN: ', "termly invoice" apportioned', AP: ' – "turnaround" package',
-    FE: ', FE "high needs student"', SP16: ' – "study programme"', HOSP: "", EOTAS: ' – tuition, therapies, "bespoke"',
+    MM: ' – "Band ',
+    MA: ' – "Band ',
+    RP: ' – "Band ',
+    SM: ' – "Band ',
+    SA: ' – "Band ',
+    SI: ', "termly invoice" apportioned',
+    SN: ', "termly invoice" apportioned',
+    AP: ' – "turnaround" package',
+    FE: ', FE "high needs student"',
+    SP16: ' – "study programme"',
+    HOSP: "",
+    EOTAS: ' – tuition, therapies, "bespoke"',
     EY: "",
 }
 DESC_BEFORE = np.array([_DESC_BEFORE[t] for t in range(13)], dtype=object)
@@ -97,7 +166,9 @@ class LedgerWorld:
     """Financial year start → total pence per line (placements + credits + other), whole years."""
 
 
-def make_payees(rng: np.random.Generator, schools: pd.DataFrame, providers: Providers, scale: int) -> list[Payees]:
+def make_payees(
+    rng: np.random.Generator, schools: pd.DataFrame, providers: Providers, scale: int
+) -> list[Payees]:
     """The payees of each non-placement line (schools from `schools`, services from built-in lists)."""
     kind = schools["kind"].to_numpy()
     urn = schools["school_urn"].to_numpy(dtype=object)
@@ -109,30 +180,73 @@ def make_payees(rng: np.random.Generator, schools: pd.DataFrame, providers: Prov
             return np.array(pool, dtype=object)
         return np.array([f"{p} ({area:02d})" for area in range(1, scale + 1) for p in pool], dtype=object)
 
-    def services(pool: tuple[str, ...], line: str, cc: str, desc: str, per_month: float | None = None) -> Payees:
+    def services(
+        pool: tuple[str, ...], line: str, cc: str, desc: str, per_month: float | None = None
+    ) -> Payees:
         names_ = repeat(pool)
         n_month = None if per_month is None else max(1, round(per_month * len(names_)))
-        return Payees(line, np.full(len(names_), "", dtype=object), names_, rng.uniform(0.6, 1.4, len(names_)),
-                      n_month, cc, desc)
+        return Payees(
+            line,
+            np.full(len(names_), "", dtype=object),
+            names_,
+            rng.uniform(0.6, 1.4, len(names_)),
+            n_month,
+            cc,
+            desc,
+        )
 
     places = np.isin(kind, ["special", "pru"]) & (schools["governance"].to_numpy() == "maintained")
     mainstream = kind == "mainstream"
     hospital = kind == "hospital"
     return [
-        Payees("1.0.2", urn[places], name[places], size[places], None, "HN1020",
-               'Place funding, {month} – "Element 2", £10,000 per place'),
-        Payees("1.2.4", urn[mainstream], name[mainstream], rng.uniform(0.5, 1.5, int(mainstream.sum())),
-               max(3, round(0.08 * mainstream.sum())), "HN2240",
-               'Targeted funding, {month} – "exceptional needs" allocation'),
-        services(names.SEN_SUPPORT_SERVICES, "1.2.5", "HN2250", "{name}: staffing, travel & resources, {month}"),
-        Payees("1.2.6", urn[hospital], name[hospital], np.ones(int(hospital.sum())), None, "HN2170",
-               'Hospital education service, {month} – SLA "core offer"'),
-        services(names.TUITION_PROVIDERS, "1.2.7", "HN2270", 'Tuition & outreach, {month} – "not a placement"', 0.6),
-        services(names.INCLUSION_SERVICES, "1.2.8", "HN2280", 'Inclusion support, {month}, "graduated approach"'),
-        services(("Direct payments - SEN personal budgets (batch A)",
-                  "Direct payments - SEN personal budgets (batch B)"), "1.2.11", "HN2311",
-                 "Direct payments, {month} – monthly batch"),
-        services(names.THERAPY_PROVIDERS, "1.2.13", "HN2313", 'Therapies, {month} – "health contribution" SLA'),
+        Payees(
+            "1.0.2",
+            urn[places],
+            name[places],
+            size[places],
+            None,
+            "HN1020",
+            'Place funding, {month} – "Element 2", £10,000 per place',
+        ),
+        Payees(
+            "1.2.4",
+            urn[mainstream],
+            name[mainstream],
+            rng.uniform(0.5, 1.5, int(mainstream.sum())),
+            max(3, round(0.08 * mainstream.sum())),
+            "HN2240",
+            'Targeted funding, {month} – "exceptional needs" allocation',
+        ),
+        services(
+            names.SEN_SUPPORT_SERVICES, "1.2.5", "HN2250", "{name}: staffing, travel & resources, {month}"
+        ),
+        Payees(
+            "1.2.6",
+            urn[hospital],
+            name[hospital],
+            np.ones(int(hospital.sum())),
+            None,
+            "HN2170",
+            'Hospital education service, {month} – SLA "core offer"',
+        ),
+        services(
+            names.TUITION_PROVIDERS, "1.2.7", "HN2270", 'Tuition & outreach, {month} – "not a placement"', 0.6
+        ),
+        services(
+            names.INCLUSION_SERVICES, "1.2.8", "HN2280", 'Inclusion support, {month}, "graduated approach"'
+        ),
+        services(
+            (
+                "Direct payments - SEN personal budgets (batch A)",
+                "Direct payments - SEN personal budgets (batch B)",
+            ),
+            "1.2.11",
+            "HN2311",
+            "Direct payments, {month} – monthly batch",
+        ),
+        services(
+            names.THERAPY_PROVIDERS, "1.2.13", "HN2313", 'Therapies, {month} – "health contribution" SLA'
+        ),
     ]
 
 
@@ -159,18 +273,25 @@ def _credits(world: PlacementWorld, month: int, rows: np.ndarray, amount: np.nda
     label = human_month(month)
     return {
         "placement_row": np.concatenate([rows[pick], np.full(n_recoup, -1)]),
-        "line": np.concatenate([world.line[rows[pick]], np.where(rng.random(n_recoup) < 0.6, LINE["1.2.1"],
-                                                                  LINE["1.2.2"])]),
+        "line": np.concatenate(
+            [world.line[rows[pick]], np.where(rng.random(n_recoup) < 0.6, LINE["1.2.1"], LINE["1.2.2"])]
+        ),
         "amount": np.concatenate([refund, recoup]),
         "urn": np.concatenate([world.provider_urn[rows[pick]], np.full(n_recoup, "", dtype=object)]),
         "name": np.concatenate([world.provider_name[rows[pick]], la]),
-        "description": np.concatenate([
-            np.full(n_refund, f'Refund of top-up, {label} – pupil left, "pro rata"', dtype=object),
-            np.full(n_recoup, f'Inter-authority recoupment, {label} – pupil from another LA, "income"',
-                    dtype=object),
-        ]),
-        "cost_centre": np.concatenate([PLACEMENT_COST_CENTRE[world.ptype[rows[pick]]],
-                                       np.full(n_recoup, "HN2900", dtype=object)]),
+        "description": np.concatenate(
+            [
+                np.full(n_refund, f'Refund of top-up, {label} – pupil left, "pro rata"', dtype=object),
+                np.full(
+                    n_recoup,
+                    f'Inter-authority recoupment, {label} – pupil from another LA, "income"',
+                    dtype=object,
+                ),
+            ]
+        ),
+        "cost_centre": np.concatenate(
+            [PLACEMENT_COST_CENTRE[world.ptype[rows[pick]]], np.full(n_recoup, "HN2900", dtype=object)]
+        ),
     }
 
 
@@ -201,11 +322,18 @@ def build_ledger_world(
         nonplacement[year] = per_line
     # the first year's shares are rounded: put the pennies on 1.2.5 so 2021-22 hits the target exactly
     nonplacement[first_fy][LINE["1.2.5"]] += residual - int(nonplacement[first_fy].sum())
-    ledger = LedgerWorld(months=months, placement_spend=spend, credits=credit_rows, nonplacement_fy=nonplacement,
-                         payees=payees, scale=scale, seed=seed)
+    ledger = LedgerWorld(
+        months=months,
+        placement_spend=spend,
+        credits=credit_rows,
+        nonplacement_fy=nonplacement,
+        payees=payees,
+        scale=scale,
+        seed=seed,
+    )
     for year in fys:
-        ledger.spend_fy_line[year] = spend[fy == year].sum(axis=0) + credit_spend[fy == year].sum(axis=0) + (
-            nonplacement[year]
+        ledger.spend_fy_line[year] = (
+            spend[fy == year].sum(axis=0) + credit_spend[fy == year].sum(axis=0) + (nonplacement[year])
         )
     return ledger
 
@@ -219,12 +347,17 @@ def _other_lines(ledger: LedgerWorld, month: int) -> dict[str, np.ndarray]:
     year = fy_start_year_of_month(month)
     month_share = MONTH_PROFILE[(month - 3) % 12]
     label = human_month(month)
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("line", "amount", "urn", "name", "description",
-                                                           "cost_centre")}
+    parts: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("line", "amount", "urn", "name", "description", "cost_centre")
+    }
     for payee in ledger.payees:
         total = round(int(ledger.nonplacement_fy[year][LINE[payee.line]]) * month_share)
         n = len(payee.name)
-        chosen = np.arange(n) if payee.per_month is None else np.sort(rng.choice(n, payee.per_month, replace=False))
+        chosen = (
+            np.arange(n)
+            if payee.per_month is None
+            else np.sort(rng.choice(n, payee.per_month, replace=False))
+        )
         weight = payee.weight[chosen] * rng.uniform(0.85, 1.15, len(chosen))
         amount = np.floor(total * weight / weight.sum()).astype(np.int64)
         amount[np.argmax(amount)] += total - int(amount.sum())
@@ -247,52 +380,67 @@ def _other_lines(ledger: LedgerWorld, month: int) -> dict[str, np.ndarray]:
 
 @dataclass(frozen=True)
 class LedgerMonth:
-    """One month's extract as arrays (text columns are object arrays), rows in posting order."""
+    """One month's extract, rows in posting order: text columns as Arrow arrays, numbers as numpy."""
 
     month: int
-    transaction_id: np.ndarray
+    transaction_id: pa.Array
     posting_day: np.ndarray
-    cost_centre: np.ndarray
+    cost_centre: pa.Array
     line: np.ndarray
-    provision_type: np.ndarray
-    provider_urn: np.ndarray
-    provider_name: np.ndarray
-    placement_id: np.ndarray
+    provision_type: pa.Array
+    provider_urn: pa.Array
+    provider_name: pa.Array
+    placement_id: pa.Array
     amount_pence: np.ndarray
-    description: np.ndarray
+    description: pa.Array
 
     def __len__(self) -> int:
         return len(self.amount_pence)
 
 
+_TYPE_CODES = text(np.array([*PROVISION_TYPES, ""], dtype=object))  # index 13 → blank
+_COST_CENTRES = text(PLACEMENT_COST_CENTRE)
+_DESC_BEFORE = text(DESC_BEFORE)
+_DESC_AFTER = text(DESC_AFTER)
+
+
 def ledger_month(world: PlacementWorld, ledger: LedgerWorld, month: int) -> LedgerMonth:
     """All lines posted to one accounting month, sorted by posting date, with their transaction ids."""
     rows, amount = _active(world, month)
-    label = human_month(month)
+    take = pa.array(rows)
     ptype = world.ptype[rows]
+    ptype_arrow = pa.array(ptype)
     band = BANDS[np.searchsorted(BAND_EDGES_GBP * 100, world.cost_pence[rows], side="right")]
     band_part = np.where(np.isin(ptype, _BAND_TYPES), band + '"', "")
-    placement_desc = DESC_BEFORE[ptype] + label + DESC_AFTER[ptype] + band_part
+    placement_desc = join(
+        _DESC_BEFORE.take(ptype_arrow), human_month(month), _DESC_AFTER.take(ptype_arrow), text(band_part)
+    )
     credits = ledger.credits[month]
     other = _other_lines(ledger, month)
     c_rows = credits["placement_row"]
     c_is_placement = c_rows >= 0
-    c_ptype = np.where(c_is_placement, world.ptype[np.maximum(c_rows, 0)], -1)
-    type_codes = np.array([*PROVISION_TYPES, ""], dtype=object)  # index -1 → blank
+    c_ptype = np.where(c_is_placement, world.ptype[np.maximum(c_rows, 0)], len(PROVISION_TYPES))
     n_other = len(other["amount"])
+    c_pid = np.where(c_is_placement, world.placement_id[np.maximum(c_rows, 0)], "")
 
-    provision_type = np.concatenate([type_codes[ptype], type_codes[c_ptype], np.full(n_other, "", dtype=object)])
-    placement_id = np.concatenate([
-        world.placement_id[rows],
-        np.where(c_is_placement, world.placement_id[np.maximum(c_rows, 0)], ""),
-        np.full(n_other, "", dtype=object),
-    ])
+    def column(
+        placement_part: pa.Array, credit_part: np.ndarray | pa.Array, other_part: np.ndarray
+    ) -> pa.Array:
+        return pa.concat_arrays([placement_part, text(credit_part), text(other_part)])
+
+    blank = np.full(n_other, "", dtype=object)
+    text_columns = {
+        "provision_type": column(
+            world.text["provision_type"].take(take), _TYPE_CODES.take(pa.array(c_ptype)), blank
+        ),
+        "placement_id": column(world.text["placement_id"].take(take), c_pid, blank),
+        "provider_urn": column(world.text["provider_urn"].take(take), credits["urn"], other["urn"]),
+        "provider_name": column(world.text["provider_name"].take(take), credits["name"], other["name"]),
+        "description": column(placement_desc, credits["description"], other["description"]),
+        "cost_centre": column(_COST_CENTRES.take(ptype_arrow), credits["cost_centre"], other["cost_centre"]),
+    }
     line = np.concatenate([world.line[rows], credits["line"], other["line"]])
     amounts = np.concatenate([amount, credits["amount"], other["amount"]])
-    urn = np.concatenate([world.provider_urn[rows], credits["urn"], other["urn"]])
-    name = np.concatenate([world.provider_name[rows], credits["name"], other["name"]])
-    description = np.concatenate([placement_desc, credits["description"], other["description"]])
-    cost_centre = np.concatenate([PLACEMENT_COST_CENTRE[ptype], credits["cost_centre"], other["cost_centre"]])
 
     # posting: within the month, a few late postings up to a week after it
     rng = np.random.default_rng([ledger.seed, STREAM_POSTING, month])
@@ -302,18 +450,14 @@ def ledger_month(world: PlacementWorld, ledger: LedgerWorld, month: int) -> Ledg
     late = rng.random(n) < 0.04
     posting[late] = last + rng.integers(1, 8, size=int(late.sum()))
     order = np.lexsort((np.arange(n), line, posting))
+    order_arrow = pa.array(order)
     width = max(6, len(str(n)))
-    tx = np.char.add(f"HN{month // 12:04d}{month % 12 + 1:02d}-", np.char.zfill(np.arange(1, n + 1).astype(str), width))
+    serial = pc.utf8_lpad(integers(np.arange(1, n + 1)), width, "0")
     return LedgerMonth(
         month=month,
-        transaction_id=tx.astype(object),
+        transaction_id=join(f"HN{month // 12:04d}{month % 12 + 1:02d}-", serial),
         posting_day=posting[order],
-        cost_centre=cost_centre[order],
         line=line[order],
-        provision_type=provision_type[order],
-        provider_urn=urn[order],
-        provider_name=name[order],
-        placement_id=placement_id[order],
         amount_pence=amounts[order],
-        description=description[order],
+        **{name: values.take(order_arrow) for name, values in text_columns.items()},
     )

@@ -44,7 +44,15 @@ THOUSANDS = FileStyle(money="thousands")
 UK_DATES = FileStyle(dates="uk")
 UK_DATES_BOM = FileStyle(dates="uk", bom=True)
 
-SCHOOLS_HEADER = (" SCHOOL_URN ", "School_Name", " PHASE", "Governance ", "LOCALITY", " Opened_On", "CLOSED_ON ")
+SCHOOLS_HEADER = (
+    " SCHOOL_URN ",
+    "School_Name",
+    " PHASE",
+    "Governance ",
+    "LOCALITY",
+    " Opened_On",
+    "CLOSED_ON ",
+)
 EXTRA_PLACEMENT_COLUMN = "caseworker_team"
 BUDGET_TITLE = "Wyvernshire County Council – High Needs budget by s251 line (net of academy/FE recoupment)"
 
@@ -75,8 +83,12 @@ class MessPlan:
     def choose(cls, ledger_months: list[int], snapshot_months: list[int]) -> MessPlan:
         taken: set[int] = set()
         picks = {}
-        for key, preferred in (("ledger_cp1252", "2021-11"), ("ledger_accounting", "2022-05"),
-                               ("ledger_uk_dates", "2023-01"), ("ledger_correction", "2024-02")):
+        for key, preferred in (
+            ("ledger_cp1252", "2021-11"),
+            ("ledger_accounting", "2022-05"),
+            ("ledger_uk_dates", "2023-01"),
+            ("ledger_correction", "2024-02"),
+        ):
             month = _pick(preferred, ledger_months, taken)
             if month in taken and key not in ("ledger_cp1252", "ledger_correction"):
                 month = None  # too few months for this kind of mess
@@ -115,7 +127,9 @@ class MessPlan:
             "corrected_redelivery": f"corrections/hn_ledger_{month_label(self.ledger_correction)}.csv",
         }
         if self.ledger_accounting is not None:
-            out["ledger_accounting_negatives_thousands"] = f"hn_ledger_{month_label(self.ledger_accounting)}.csv"
+            out["ledger_accounting_negatives_thousands"] = (
+                f"hn_ledger_{month_label(self.ledger_accounting)}.csv"
+            )
         if self.ledger_uk_dates is not None:
             out["ledger_uk_dates"] = f"hn_ledger_{month_label(self.ledger_uk_dates)}.csv"
         if self.placements_uk_dates is not None:

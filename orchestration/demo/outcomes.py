@@ -7,7 +7,7 @@ additive so that parallel trends hold in expectation whatever a school's level:
 
 - suspensions per 100 pupils: level U(2.3, 3.6) primary … U(12, 20) AP; groups +5 (EHCP), +3 (SEN support);
   common effect: seasonality (spring +0.3, summer −0.2) and a rise of 0.04 a term. Counts are Poisson
-  around the expectation with a school-term gamma shock of mean 1 (over-dispersion, mean unchanged).
+  around the expectation with a school-term gamma shock of mean 1, sd 0.16 (over-dispersion, same mean).
 - permanent exclusions per 100 pupils: level_i × group risk (2.5 EHCP, 2.0 SEN support, 0.8 none) plus
   a small common rise; Poisson.
 - absence (% of sessions): level U(4.5, 6.5) primary … U(18, 24) AP; groups +3 / +1.5; seasonality and a
@@ -16,10 +16,10 @@ additive so that parallel trends hold in expectation whatever a school's level:
   moves exactly 2.6 × as much).
 
 Planted effects (event time e = terms since the school's cohort began, cohort strength c_g):
-- restorative_practice: suspensions −c_g (0.7 + 0.1 min(e, 3)) per 100, twice that for EHCP pupils in
+- restorative_practice: suspensions −c_g (0.8 + 0.15 min(e, 3)) per 100, twice that for EHCP pupils in
   mainstream schools (growing with time, differing by cohort);
 - trauma_informed: absence −c_g (0.8 + 0.15 min(e, 3)) points, 1.5× for EHCP pupils in mainstream;
-- ap_outreach: permanent exclusions −c_g (0.3 + 0.05 min(e, 3)) × the school-group's own level;
+- ap_outreach: permanent exclusions −c_g (0.4 + 0.08 min(e, 3)) × the school-group's own level;
 - talc: nothing (a placebo).
 
 Ethnic groups split the same totals (multinomial with relative risks), so each characteristic group sums
@@ -45,7 +45,7 @@ OUTCOMES = ("suspension_rate", "permanent_exclusion_rate", "absence_rate", "pers
 # school levels by phase: (suspensions, permanent exclusions, absence) uniform ranges
 _LEVELS = {
     "primary": ((2.3, 3.6), (0.01, 0.04), (4.5, 6.5)),
-    "secondary": ((5.0, 9.0), (0.2, 0.4), (6.5, 9.5)),
+    "secondary": ((5.0, 9.0), (0.25, 0.45), (6.5, 9.5)),
     "all_through": ((4.0, 7.0), (0.12, 0.25), (6.0, 8.0)),
     "special": ((3.0, 6.0), (0.05, 0.15), (8.0, 12.0)),
     "ap": ((12.0, 20.0), (0.3, 0.8), (18.0, 24.0)),
@@ -65,8 +65,41 @@ ETHNIC_SHARE = np.array([0.883, 0.051, 0.036, 0.021, 0.004, 0.009, 0.021])
 RISK_SUSPENSION = np.array([1.0, 1.5, 0.4, 1.3, 0.2, 0.8, 1.2])
 RISK_PEX = np.array([1.0, 1.6, 0.3, 1.5, 0.1, 0.7, 1.2])
 RISK_ABSENCE = np.array([1.0, 1.1, 0.8, 0.9, 0.6, 1.0, 1.3])
-EHCP_MULTIPLIER = {"restorative_practice": 2.0, "trauma_informed": 1.5}
-"""How much more the programme helps pupils with an EHCP in mainstream schools (1.0 elsewhere)."""
+
+
+@dataclass(frozen=True)
+class PlantedEffect:
+    """One programme's effect on one rate: −c_g × (base + slope × min(e, 3)) from the cohort's term on.
+
+    `ehcp_multiplier` scales it for pupils with an EHCP in mainstream schools (1.0 elsewhere);
+    `proportional` effects are that fraction of the school-group's own level instead of a rate.
+    """
+
+    programme: str
+    outcome: str
+    base: float
+    slope: float
+    ehcp_multiplier: float = 1.0
+    proportional: bool = False
+
+    def describe(self) -> str:
+        size = f"c_g·({self.base} + {self.slope}·min(e,3))"
+        text = (
+            f"{self.outcome}: −{size} × the school-group's own expected level"
+            if self.proportional
+            else f"{self.outcome}: −{size} per 100 pupils (points for absence) per term"
+        )
+        if self.ehcp_multiplier != 1.0:
+            text += f", {self.ehcp_multiplier}× for pupils with an EHCP in mainstream schools"
+        return text
+
+
+PLANTED_EFFECTS = (
+    PlantedEffect("restorative_practice", "suspension_rate", 0.8, 0.15, ehcp_multiplier=2.0),
+    PlantedEffect("trauma_informed", "absence_rate", 0.8, 0.15, ehcp_multiplier=1.5),
+    PlantedEffect("ap_outreach", "permanent_exclusion_rate", 0.4, 0.08, proportional=True),
+)
+"""talc has none: it is the placebo. persistent_absence_rate follows absence (× PERSISTENT_FACTOR)."""
 
 
 def _common_effects(n_terms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -103,8 +136,12 @@ def _respect_caps(counts: np.ndarray, caps: np.ndarray) -> np.ndarray:
         moved = excess.sum(axis=-1)
         room = caps - counts
         target = np.argmax(room, axis=-1)
-        np.put_along_axis(counts, target[..., None], np.take_along_axis(counts, target[..., None], -1)
-                          + moved[..., None], axis=-1)
+        np.put_along_axis(
+            counts,
+            target[..., None],
+            np.take_along_axis(counts, target[..., None], -1) + moved[..., None],
+            axis=-1,
+        )
     raise RuntimeError("could not keep group counts within their caps")  # pragma: no cover
 
 
@@ -147,7 +184,10 @@ def simulate_panel(
     # headcounts: slow growth, January census a touch higher, a little noise
     season_h = np.array([1.0, 1.005, 0.995])[t % 3]
     headcount = np.rint(
-        size[:, None] * (1 + 0.005 * t / 3)[None, :] * season_h[None, :] * rng.normal(1, 0.01, (n_schools, n_terms))
+        size[:, None]
+        * (1 + 0.005 * t / 3)[None, :]
+        * season_h[None, :]
+        * rng.normal(1, 0.01, (n_schools, n_terms))
     ).astype(np.int64)
     headcount = np.maximum(headcount, 12)
     h_e = np.maximum(rng.binomial(headcount, share_e[:, None]), 1)
@@ -161,33 +201,51 @@ def simulate_panel(
     base_p = base_p_level + common_p[None, :, None]
     base_a = level_a[:, None, None] + ABSENCE_OFFSET[None, None, :] + common_a[None, :, None]
 
-    def group_multiplier(programme: str) -> np.ndarray:
-        m = np.ones((n_schools, 1, 3))
-        m[mainstream, 0, 0] = EHCP_MULTIPLIER.get(programme, 1.0)
-        return m
+    # planted effects per (programme, rate) and pupil group
+    planted_tau: dict[tuple[str, str], np.ndarray] = {}
+    for planted in PLANTED_EFFECTS:
+        size = _path(
+            assignment.cohort[planted.programme],
+            _strength(assignment, planted.programme),
+            n_terms,
+            planted.base,
+            planted.slope,
+        )[:, :, None]
+        multiplier = np.ones((n_schools, 1, 3))
+        multiplier[mainstream, 0, 0] = planted.ehcp_multiplier
+        level_now = base_p_level if planted.proportional else 1.0
+        planted_tau[(planted.programme, planted.outcome)] = -size * multiplier * level_now
 
-    rp = _path(assignment.cohort["restorative_practice"], _strength(assignment, "restorative_practice"), n_terms,
-               0.7, 0.1)
-    ti = _path(assignment.cohort["trauma_informed"], _strength(assignment, "trauma_informed"), n_terms, 0.8, 0.15)
-    apo = _path(assignment.cohort["ap_outreach"], _strength(assignment, "ap_outreach"), n_terms, 0.3, 0.05)
-    tau_s = -rp[:, :, None] * group_multiplier("restorative_practice")
-    tau_a = -ti[:, :, None] * group_multiplier("trauma_informed")
-    tau_p = -apo[:, :, None] * base_p_level
-    lam_s, lam_p, lam_a = base_s + tau_s, base_p + tau_p, base_a + tau_a
+    def tau(outcome: str) -> np.ndarray:
+        return sum(
+            (v for (_, o), v in planted_tau.items() if o == outcome), np.zeros((n_schools, n_terms, 3))
+        )
+
+    lam_s = base_s + tau("suspension_rate")
+    lam_p = base_p + tau("permanent_exclusion_rate")
+    lam_a = base_a + tau("absence_rate")
 
     shock_a = rng.uniform(-1.2, 1.2, (n_schools, n_terms, 1))
     p_absent = (lam_a + shock_a) / 100
     p_persistent = PERSISTENT_FACTOR * p_absent
     if lam_s.min() <= 0 or lam_p.min() < 0 or p_absent.min() <= 0 or p_persistent.max() >= 1:
-        raise RuntimeError("demo outcome model left its valid range; check the level ranges")  # pragma: no cover
+        raise RuntimeError(
+            "demo outcome model left its valid range; check the level ranges"
+        )  # pragma: no cover
 
-    shock_s = rng.gamma(8.0, 1 / 8.0, (n_schools, n_terms, 1))
+    shock_s = rng.gamma(40.0, 1 / 40.0, (n_schools, n_terms, 1))
     suspensions = rng.poisson(h * lam_s / 100 * shock_s)
     exclusions = np.minimum(rng.poisson(h * lam_p / 100), h)
     missed = rng.binomial(possible, p_absent)
     persistent = rng.binomial(h, p_persistent)
-    sen = {"headcount": h, "suspensions": suspensions, "permanent_exclusions": exclusions,
-           "sessions_possible": possible, "sessions_missed": missed, "persistent_absentees": persistent}
+    sen = {
+        "headcount": h,
+        "suspensions": suspensions,
+        "permanent_exclusions": exclusions,
+        "sessions_possible": possible,
+        "sessions_missed": missed,
+        "persistent_absentees": persistent,
+    }
 
     # ethnic groups: headcount from the school's mix, events split by relative risk
     mix = rng.dirichlet(ETHNIC_SHARE * 150, size=n_schools)
@@ -213,27 +271,30 @@ def simulate_panel(
     weight = h / h.sum(-1, keepdims=True)
     effect: dict[tuple[str, str], np.ndarray] = {}
     zero = np.zeros((n_schools, n_terms))
-    per_group = {
-        ("restorative_practice", "suspension_rate"): tau_s,
-        ("trauma_informed", "absence_rate"): tau_a,
-        ("trauma_informed", "persistent_absence_rate"): PERSISTENT_FACTOR * tau_a,
-        ("ap_outreach", "permanent_exclusion_rate"): tau_p,
-    }
+    per_group = dict(planted_tau)
+    for (programme, outcome), value in planted_tau.items():
+        if outcome == "absence_rate":  # persistent absence moves PERSISTENT_FACTOR × as much
+            per_group[(programme, "persistent_absence_rate")] = PERSISTENT_FACTOR * value
     for programme in PROGRAMMES:
         for outcome in OUTCOMES:
-            tau = per_group.get((programme, outcome))
-            if tau is None:
+            by_group = per_group.get((programme, outcome))
+            if by_group is None:
                 effect[(programme, outcome)] = zero
                 effect[(programme, f"{outcome}_ehcp")] = zero
             else:
-                tau = np.broadcast_to(tau, (n_schools, n_terms, 3))
-                effect[(programme, outcome)] = (weight * tau).sum(-1)
-                effect[(programme, f"{outcome}_ehcp")] = np.array(tau[:, :, 0])
+                effect[(programme, outcome)] = (weight * by_group).sum(-1)
+                effect[(programme, f"{outcome}_ehcp")] = np.array(by_group[:, :, 0])
     return Panel(urn=urn, phase=phase, sen=sen, ethnic=ethnic, effect=effect)
 
 
-MEASURES = ("headcount", "suspensions", "permanent_exclusions", "sessions_possible", "sessions_missed",
-            "persistent_absentees")
+MEASURES = (
+    "headcount",
+    "suspensions",
+    "permanent_exclusions",
+    "sessions_possible",
+    "sessions_missed",
+    "persistent_absentees",
+)
 
 
 def term_rows(panel: Panel, term: int) -> dict[str, np.ndarray]:
@@ -246,8 +307,11 @@ def term_rows(panel: Panel, term: int) -> dict[str, np.ndarray]:
         blocks.append(np.concatenate([sen.sum(-1, keepdims=True), sen, eth], axis=1).reshape(-1))
     group = np.array(["total"] + ["sen_status"] * 3 + ["ethnicity_major"] * 7, dtype=object)
     characteristic = np.array(["total", *SEN_GROUPS, *ETHNIC_GROUPS], dtype=object)
-    out = {"school_urn": np.repeat(panel.urn, 11), "characteristic_group": np.tile(group, n),
-           "characteristic": np.tile(characteristic, n)}
+    out = {
+        "school_urn": np.repeat(panel.urn, 11),
+        "characteristic_group": np.tile(group, n),
+        "characteristic": np.tile(characteristic, n),
+    }
     out.update(dict(zip(MEASURES, blocks, strict=True)))
     return out
 
@@ -258,9 +322,14 @@ def panel_frame(panel: Panel, terms: list[int]) -> pd.DataFrame:
     for term in terms:
         sen = {m: panel.sen[m][:, term, :] for m in MEASURES}
         total = {m: v.sum(-1) for m, v in sen.items()}
-        rows.append(pd.DataFrame({
-            "school_urn": panel.urn, "term_index": term,
-            "suspension_rate": total["suspensions"] / total["headcount"] * 100,
-            "absence_rate": total["sessions_missed"] / total["sessions_possible"] * 100,
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "school_urn": panel.urn,
+                    "term_index": term,
+                    "suspension_rate": total["suspensions"] / total["headcount"] * 100,
+                    "absence_rate": total["sessions_missed"] / total["sessions_possible"] * 100,
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)

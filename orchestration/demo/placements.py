@@ -20,9 +20,11 @@ of it known at their date.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from orchestration.contract import seed_codes
 from orchestration.demo import names
@@ -43,34 +45,87 @@ from orchestration.demo.timeline import (
 )
 
 PROVISION_TYPES = (
-    "mainstream_maintained", "mainstream_academy", "resourced_provision", "special_maintained",
-    "special_academy", "special_independent", "special_non_maintained", "alternative_provision",
-    "post16_fe", "post16_specialist", "hospital_education", "eotas", "early_years",
+    "mainstream_maintained",
+    "mainstream_academy",
+    "resourced_provision",
+    "special_maintained",
+    "special_academy",
+    "special_independent",
+    "special_non_maintained",
+    "alternative_provision",
+    "post16_fe",
+    "post16_specialist",
+    "hospital_education",
+    "eotas",
+    "early_years",
 )
 MM, MA, RP, SM, SA, SI, SN, AP, FE, SP16, HOSP, EOTAS, EY = range(13)
 assert set(PROVISION_TYPES) == set(seed_codes("provision_types", "provision_type")), "provision types drifted"
 
 END_REASONS = (
-    "returned_to_mainstream", "moved_to_special", "moved_to_independent", "moved_to_ap",
-    "post16_transition", "ehcp_ceased", "left_area", "other",
+    "returned_to_mainstream",
+    "moved_to_special",
+    "moved_to_independent",
+    "moved_to_ap",
+    "post16_transition",
+    "ehcp_ceased",
+    "left_area",
+    "other",
 )
 R_MAIN, R_SPECIAL, R_INDEP, R_AP, R_P16, R_CEASED, R_LEFT, R_OTHER = range(8)
 assert set(END_REASONS) == set(seed_codes("end_reasons", "end_reason")), "end reasons drifted"
 
-LINES = ("1.0.2", "1.2.1", "1.2.2", "1.2.3", "1.2.4", "1.2.5", "1.2.6", "1.2.7", "1.2.8", "1.2.9", "1.2.10",
-         "1.2.11", "1.2.12", "1.2.13")
+LINES = (
+    "1.0.2",
+    "1.2.1",
+    "1.2.2",
+    "1.2.3",
+    "1.2.4",
+    "1.2.5",
+    "1.2.6",
+    "1.2.7",
+    "1.2.8",
+    "1.2.9",
+    "1.2.10",
+    "1.2.11",
+    "1.2.12",
+    "1.2.13",
+)
 assert set(LINES) == set(seed_codes("s251_lines", "s251_line")), "s251 lines drifted"
 LINE = {code: i for i, code in enumerate(LINES)}
 
 GROUP = {  # provision group used for need mix and descriptions
-    MM: "mainstream", MA: "mainstream", RP: "resourced", SM: "special", SA: "special", SI: "independent",
-    SN: "independent", AP: "ap", FE: "post16", SP16: "post16", HOSP: "hospital", EOTAS: "eotas",
+    MM: "mainstream",
+    MA: "mainstream",
+    RP: "resourced",
+    SM: "special",
+    SA: "special",
+    SI: "independent",
+    SN: "independent",
+    AP: "ap",
+    FE: "post16",
+    SP16: "post16",
+    HOSP: "hospital",
+    EOTAS: "eotas",
     EY: "early_years",
 }
 
 # January 2021 stock (county scale): the contract's mix, split within groups
-STOCK_2021 = {MM: 1000, MA: 820, RP: 41, SM: 700, SA: 531, SI: 236, SN: 60, AP: 17, HOSP: 6, FE: 440,
-              SP16: 103, EOTAS: 130, EY: 248}
+STOCK_2021 = {
+    MM: 1000,
+    MA: 820,
+    RP: 41,
+    SM: 700,
+    SA: 531,
+    SI: 236,
+    SN: 60,
+    AP: 17,
+    HOSP: 6,
+    FE: 440,
+    SP16: 103,
+    EOTAS: 130,
+    EY: 248,
+}
 ANNUAL_GROWTH = 1.10
 """Children with a plan grow ≈10 % a year, as nationally since 2015."""
 
@@ -78,10 +133,18 @@ MEAN_YEARS = np.array([4.0, 4.0, 3.0, 6.0, 6.0, 4.0, 4.5, 1.1, 3.0, 3.0, 0.35, 1
 
 # probability of each end reason when a placement ends before its phase does (order as END_REASONS)
 _RANDOM_REASONS = {
-    MM: [0, 35, 5, 7, 0, 25, 18, 10], MA: [0, 35, 5, 7, 0, 25, 18, 10], RP: [25, 35, 10, 0, 0, 5, 15, 10],
-    SM: [12, 10, 20, 5, 0, 3, 30, 20], SA: [12, 10, 20, 5, 0, 3, 30, 20], SI: [5, 30, 15, 0, 0, 10, 25, 15],
-    SN: [5, 30, 15, 0, 0, 10, 25, 15], AP: [40, 25, 10, 0, 0, 5, 10, 10], FE: [0, 0, 10, 0, 0, 50, 20, 20],
-    SP16: [0, 0, 10, 0, 0, 50, 20, 20], HOSP: [55, 15, 0, 15, 0, 0, 0, 15], EOTAS: [20, 25, 15, 0, 0, 0, 15, 25],
+    MM: [0, 35, 5, 7, 0, 25, 18, 10],
+    MA: [0, 35, 5, 7, 0, 25, 18, 10],
+    RP: [25, 35, 10, 0, 0, 5, 15, 10],
+    SM: [12, 10, 20, 5, 0, 3, 30, 20],
+    SA: [12, 10, 20, 5, 0, 3, 30, 20],
+    SI: [5, 30, 15, 0, 0, 10, 25, 15],
+    SN: [5, 30, 15, 0, 0, 10, 25, 15],
+    AP: [40, 25, 10, 0, 0, 5, 10, 10],
+    FE: [0, 0, 10, 0, 0, 50, 20, 20],
+    SP16: [0, 0, 10, 0, 0, 50, 20, 20],
+    HOSP: [55, 15, 0, 15, 0, 0, 0, 15],
+    EOTAS: [20, 25, 15, 0, 0, 0, 15, 25],
     EY: [0, 30, 0, 0, 0, 25, 25, 20],
 }
 RANDOM_REASON_CUM = np.cumsum(
@@ -132,9 +195,18 @@ ARRIVAL_NC[SN] = ARRIVAL_NC[SI]
 
 # annual cost (£, 2021-22 prices): triangular (low, mode, high); rises 4 % a year with the start date
 COST_TRIANGLE = {
-    MM: (6000, 6800, 8800), MA: (6000, 6800, 8800), RP: (9000, 12000, 16000), SM: (17000, 19500, 24000),
-    SA: (17000, 19500, 24000), SI: (45000, 55000, 72000), SN: (42000, 50000, 65000), AP: (12000, 16000, 24000),
-    FE: (6000, 8000, 12500), SP16: (28000, 38000, 55000), HOSP: (6000, 9000, 14000), EOTAS: (10000, 22000, 45000),
+    MM: (6000, 6800, 8800),
+    MA: (6000, 6800, 8800),
+    RP: (9000, 12000, 16000),
+    SM: (17000, 19500, 24000),
+    SA: (17000, 19500, 24000),
+    SI: (45000, 55000, 72000),
+    SN: (42000, 50000, 65000),
+    AP: (12000, 16000, 24000),
+    FE: (6000, 8000, 12500),
+    SP16: (28000, 38000, 55000),
+    HOSP: (6000, 9000, 14000),
+    EOTAS: (10000, 22000, 45000),
     EY: (3000, 5000, 9000),
 }
 COST_GROWTH = 1.04
@@ -170,6 +242,25 @@ class PlacementWorld:
 
     def __len__(self) -> int:
         return len(self.start)
+
+    @cached_property
+    def text(self) -> dict[str, pa.Array]:
+        """Text columns per placement as Arrow arrays, converted once for every file that needs them."""
+        kids, c = self.children, pa.array(self.child)
+
+        def arrow(values: np.ndarray) -> pa.Array:
+            return pa.array(values, pa.large_string())
+
+        return {
+            "placement_id": arrow(self.placement_id),
+            "provider_urn": arrow(self.provider_urn),
+            "provider_name": arrow(self.provider_name),
+            "provision_type": arrow(np.array(PROVISION_TYPES, dtype=object)).take(pa.array(self.ptype)),
+            **{
+                name: arrow(getattr(kids, name)).take(c)
+                for name in ("upn", "forename", "surname", "sex", "ethnicity", "primary_need", "locality")
+            },
+        }
 
 
 # ------------------------------------------------------------------------------------------ simulation
@@ -208,8 +299,12 @@ class _Pool:
             for month in np.unique(months):
                 pick = rows[months == month]
                 self.pending.setdefault(int(month), []).append(
-                    {"child": chunk["child"][pick], "sy": chunk["sy"][pick], "ptype": chunk["next_type"][pick],
-                     "start": chunk["end"][pick] + 1}
+                    {
+                        "child": chunk["child"][pick],
+                        "sy": chunk["sy"][pick],
+                        "ptype": chunk["next_type"][pick],
+                        "start": chunk["end"][pick] + 1,
+                    }
                 )
 
     def open_on(self, on_day: int) -> int:
@@ -257,7 +352,9 @@ def _caps(rng: np.random.Generator, ptype: np.ndarray, sy: np.ndarray, alive_fro
     return np.maximum(cap, alive_from), reason, nxt
 
 
-def _successor_type(rng: np.random.Generator, reason: np.ndarray, sy: np.ndarray, start: np.ndarray) -> np.ndarray:
+def _successor_type(
+    rng: np.random.Generator, reason: np.ndarray, sy: np.ndarray, start: np.ndarray
+) -> np.ndarray:
     """The provision a child moves to after an end with this reason (-1: no further placement)."""
     n = len(reason)
     nc = academic_year_start(start) - sy - 5
@@ -273,7 +370,11 @@ def _successor_type(rng: np.random.Generator, reason: np.ndarray, sy: np.ndarray
 
 
 def _finish(
-    rng: np.random.Generator, child: np.ndarray, sy: np.ndarray, ptype: np.ndarray, start: np.ndarray,
+    rng: np.random.Generator,
+    child: np.ndarray,
+    sy: np.ndarray,
+    ptype: np.ndarray,
+    start: np.ndarray,
     alive_from: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Decide when and why each placement ends (it is known to run at least to `alive_from`)."""
@@ -292,8 +393,15 @@ def _finish(
     end = np.where(still_open, OPEN_END, end)
     reason = np.where(still_open, -1, reason)
     nxt = np.where(still_open, -1, nxt)
-    return {"child": child, "sy": sy, "ptype": ptype.astype(np.int64), "start": start, "end": end,
-            "reason": reason.astype(np.int64), "next_type": nxt.astype(np.int64)}
+    return {
+        "child": child,
+        "sy": sy,
+        "ptype": ptype.astype(np.int64),
+        "start": start,
+        "end": end,
+        "reason": reason.astype(np.int64),
+        "next_type": nxt.astype(np.int64),
+    }
 
 
 def _draw_nc(rng: np.random.Generator, table: dict, ptype: np.ndarray) -> np.ndarray:
@@ -348,9 +456,17 @@ def _stock(rng: np.random.Generator, pool: _Pool, scale: int) -> None:
     before_reason = np.select(
         [np.isin(t, [SM, SA]), np.isin(t, [SI, SN]), t == AP], [R_SPECIAL, R_INDEP, R_AP], R_OTHER
     )
-    pool.add({"child": child[rows], "sy": sy[rows], "ptype": before_type.astype(np.int64), "start": before_start,
-              "end": before_end, "reason": before_reason.astype(np.int64),
-              "next_type": np.full(len(rows), -1, dtype=np.int64)})
+    pool.add(
+        {
+            "child": child[rows],
+            "sy": sy[rows],
+            "ptype": before_type.astype(np.int64),
+            "start": before_start,
+            "end": before_end,
+            "reason": before_reason.astype(np.int64),
+            "next_type": np.full(len(rows), -1, dtype=np.int64),
+        }
+    )
 
 
 def _follow_ons(rng: np.random.Generator, pool: _Pool, month: int) -> None:
@@ -382,7 +498,9 @@ def simulate(rng: np.random.Generator, scale: int) -> dict[str, np.ndarray]:
             child = _new_children(rng, pool, sy)
             pool.add(_finish(rng, child, sy, ptype, start, start))
         _follow_ons(rng, pool, month)
-    flat = {k: np.concatenate([c[k] for c in pool.chunks]) for k in ("child", "ptype", "start", "end", "reason")}
+    flat = {
+        k: np.concatenate([c[k] for c in pool.chunks]) for k in ("child", "ptype", "start", "end", "reason")
+    }
     flat["child_sy"] = np.concatenate(pool.child_sy)
     flat["child_dob"] = np.concatenate(pool.child_dob)
     flat["child_locality"] = np.concatenate(pool.child_locality)
@@ -391,7 +509,11 @@ def simulate(rng: np.random.Generator, scale: int) -> dict[str, np.ndarray]:
 
 # ----------------------------------------------------------------------------------- providers & cost
 def _choose_local(
-    rng: np.random.Generator, rows: np.ndarray, child_loc: np.ndarray, cand: np.ndarray, cand_loc: np.ndarray,
+    rng: np.random.Generator,
+    rows: np.ndarray,
+    child_loc: np.ndarray,
+    cand: np.ndarray,
+    cand_loc: np.ndarray,
     p_local: float,
 ) -> np.ndarray:
     """A provider for each row from `cand`, in the child's locality with probability `p_local`."""
@@ -432,7 +554,9 @@ def assign_providers_and_costs(
     def pick(rows: np.ndarray, mask: np.ndarray, p_local: float) -> None:
         if len(rows):
             cand = np.flatnonzero(mask)
-            provider_school[rows] = _choose_local(rng, rows, loc_names[loc_index[rows]], cand, sch_loc[cand], p_local)
+            provider_school[rows] = _choose_local(
+                rng, rows, loc_names[loc_index[rows]], cand, sch_loc[cand], p_local
+            )
 
     mainstream = sch_kind == "mainstream"
     secondary_phase = np.isin(sch_phase, ["secondary", "all_through"])
@@ -457,8 +581,10 @@ def assign_providers_and_costs(
     at_school = provider_school >= 0
     urn[at_school] = schools["school_urn"].to_numpy()[provider_school[at_school]]
     name[at_school] = schools["school_name"].to_numpy()[provider_school[at_school]]
-    for t, ukprns, pnames in ((FE, providers.fe_ukprn, providers.fe_name),
-                              (SP16, providers.specialist_ukprn, providers.specialist_name)):
+    for t, ukprns, pnames in (
+        (FE, providers.fe_ukprn, providers.fe_name),
+        (SP16, providers.specialist_ukprn, providers.specialist_name),
+    ):
         rows = np.flatnonzero(ptype == t)
         k = rng.integers(0, len(pnames), size=len(rows))
         urn[rows], name[rows] = ukprns[k], pnames[k]
@@ -467,8 +593,26 @@ def assign_providers_and_costs(
         name[rows] = pnames[rng.integers(0, len(pnames), size=len(rows))]
 
     # s251 line: the type's usual line; resourced and AP by the provider's governance
-    usual = np.array([LINE[c] for c in ("1.2.1", "1.2.2", "1.2.1", "1.2.1", "1.2.2", "1.2.3", "1.2.3", "1.2.1",
-                                         "1.2.2", "1.2.3", "1.2.6", "1.2.3", "1.2.3")])
+    usual = np.array(
+        [
+            LINE[c]
+            for c in (
+                "1.2.1",
+                "1.2.2",
+                "1.2.1",
+                "1.2.1",
+                "1.2.2",
+                "1.2.3",
+                "1.2.3",
+                "1.2.1",
+                "1.2.2",
+                "1.2.3",
+                "1.2.6",
+                "1.2.3",
+                "1.2.3",
+            )
+        ]
+    )
     line = usual[ptype]
     gov = np.full(n, "maintained", dtype=object)
     gov[at_school] = sch_gov[provider_school[at_school]]
@@ -481,11 +625,16 @@ def assign_providers_and_costs(
     low, mode, high = tri[ptype, 0], tri[ptype, 1], tri[ptype, 2]
     u = rng.random(n)
     cut = (mode - low) / (high - low)
-    draw = np.where(u < cut, low + np.sqrt(u * (high - low) * (mode - low)),
-                    high - np.sqrt((1 - u) * (high - low) * (high - mode)))
+    draw = np.where(
+        u < cut,
+        low + np.sqrt(u * (high - low) * (mode - low)),
+        high - np.sqrt((1 - u) * (high - low) * (high - mode)),
+    )
     years = np.clip((start - COST_BASE_DAY) / 365.25, -1.5, None)
     pounds = np.rint(draw * COST_GROWTH**years)
-    pounds[np.isin(ptype, [MM, MA]) & (rng.random(n) < 0.015)] = 0  # school meets the need from its own budget
+    pounds[np.isin(ptype, [MM, MA]) & (rng.random(n) < 0.015)] = (
+        0  # school meets the need from its own budget
+    )
     cost_pence = pounds.astype(np.int64) * 100
 
     # personal details per child, from the child's first placement
@@ -504,8 +653,17 @@ def assign_providers_and_costs(
     width = max(7, len(str(n)))
     placement_id = np.char.add("PL", np.char.zfill(np.arange(1, n + 1).astype(str), width)).astype(object)
     return PlacementWorld(
-        placement_id=placement_id, child=child, ptype=ptype, start=start, end=end, reason=reason,
-        cost_pence=cost_pence, provider_urn=urn, provider_name=name, line=line, children=children,
+        placement_id=placement_id,
+        child=child,
+        ptype=ptype,
+        start=start,
+        end=end,
+        reason=reason,
+        cost_pence=cost_pence,
+        provider_urn=urn,
+        provider_name=name,
+        line=line,
+        children=children,
     )
 
 

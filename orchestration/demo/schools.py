@@ -26,8 +26,8 @@ _SCHOOL_PLAN: tuple[tuple[str, str, str, int, tuple[int, int]], ...] = (
     ("mainstream", "all_through", "academy", 2, (1200, 1900)),
     ("special", "special", "maintained", 8, (70, 220)),
     ("special", "special", "academy", 6, (80, 240)),
-    ("pru", "ap", "maintained", 3, (30, 90)),
-    ("ap_academy", "ap", "academy", 1, (40, 100)),
+    ("pru", "ap", "maintained", 3, (60, 150)),
+    ("ap_academy", "ap", "academy", 1, (60, 140)),
     ("hospital", "ap", "maintained", 1, (20, 40)),
     ("closed", "primary", "maintained", 2, (40, 80)),
     ("indep_special", "special", "independent", 14, (30, 120)),
@@ -62,8 +62,11 @@ def _names_for(rng: np.random.Generator, phase: str, kind: str, locality: np.nda
         return pool[picks]
     if kind in ("indep_special", "nm_special", "indep_ap"):
         pool = np.array(
-            {"indep_special": names.INDEPENDENT_SPECIAL_NAMES, "nm_special": names.NON_MAINTAINED_NAMES,
-             "indep_ap": names.INDEPENDENT_AP_NAMES}[kind],
+            {
+                "indep_special": names.INDEPENDENT_SPECIAL_NAMES,
+                "nm_special": names.NON_MAINTAINED_NAMES,
+                "indep_ap": names.INDEPENDENT_AP_NAMES,
+            }[kind],
             dtype=object,
         )
         picks = rng.choice(len(pool), size=len(locality), replace=len(locality) > len(pool))
@@ -79,8 +82,11 @@ def _names_for(rng: np.random.Generator, phase: str, kind: str, locality: np.nda
         for i, loc in enumerate(locality):  # a handful of PRUs
             out[i] = templates[rng.integers(0, len(templates))].format(locality=loc)
         return out
-    suffixes = {"primary": names.PRIMARY_KINDS, "secondary": names.SECONDARY_KINDS,
-                "all_through": names.ALL_THROUGH_KINDS}[phase]
+    suffixes = {
+        "primary": names.PRIMARY_KINDS,
+        "secondary": names.SECONDARY_KINDS,
+        "all_through": names.ALL_THROUGH_KINDS,
+    }[phase]
     for loc in np.unique(locality):
         rows = np.flatnonzero(locality == loc)
         towns = names.TOWNS[loc]
@@ -127,11 +133,15 @@ def make_schools(rng: np.random.Generator, scale: int) -> pd.DataFrame:
     table = pd.concat(parts, ignore_index=True)
     n = len(table)
     urn_space = (100_000, 150_000) if scale == 1 else (100_000, 1_000_000)
-    table["school_urn"] = (rng.choice(urn_space[1] - urn_space[0], size=n, replace=False) + urn_space[0]).astype(
-        str
-    )
+    table["school_urn"] = (
+        rng.choice(urn_space[1] - urn_space[0], size=n, replace=False) + urn_space[0]
+    ).astype(str)
     dfe_base = np.select(
-        [table["phase"] == "primary", table["phase"].isin(["secondary", "all_through"]), table["phase"] == "special"],
+        [
+            table["phase"] == "primary",
+            table["phase"].isin(["secondary", "all_through"]),
+            table["phase"] == "special",
+        ],
         [2000, 4000, 7000],
         1100,
     )
@@ -147,7 +157,9 @@ def make_schools(rng: np.random.Generator, scale: int) -> pd.DataFrame:
     table["in_panel"] = table["kind"].isin(PANEL_KINDS).to_numpy()
     has_rp = np.zeros(n, dtype=bool)
     for phase, hosts in RP_HOSTS.items():
-        candidates = np.flatnonzero((table["kind"].to_numpy() == "mainstream") & (table["phase"].to_numpy() == phase))
+        candidates = np.flatnonzero(
+            (table["kind"].to_numpy() == "mainstream") & (table["phase"].to_numpy() == phase)
+        )
         has_rp[rng.choice(candidates, size=hosts * scale, replace=False)] = True
     table["has_rp"] = has_rp
     return table
@@ -159,7 +171,9 @@ def make_providers(rng: np.random.Generator, scale: int) -> Providers:
     def repeat(pool: tuple[str, ...]) -> np.ndarray:
         if scale == 1:
             return np.array(pool, dtype=object)
-        return np.array([f"{name} ({area:02d})" for area in range(1, scale + 1) for name in pool], dtype=object)
+        return np.array(
+            [f"{name} ({area:02d})" for area in range(1, scale + 1) for name in pool], dtype=object
+        )
 
     fe = repeat(names.FE_COLLEGE_NAMES)
     specialist = repeat(names.SPECIALIST_POST16_NAMES)
@@ -168,7 +182,7 @@ def make_providers(rng: np.random.Generator, scale: int) -> Providers:
     return Providers(
         fe_ukprn=ukprn[: len(fe)],
         fe_name=fe,
-        specialist_ukprn=ukprn[len(fe):],
+        specialist_ukprn=ukprn[len(fe) :],
         specialist_name=specialist,
         nursery_name=repeat(names.NURSERY_NAMES),
         eotas_name=repeat(names.EOTAS_PROVIDERS),

@@ -67,9 +67,10 @@ def month_last_day(index: np.ndarray | int) -> np.ndarray | int:
 
 def month_of_day(days: np.ndarray) -> np.ndarray:
     """Month index of each day."""
-    return np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]").astype(
-        np.int64
-    ) + 1970 * 12
+    return (
+        np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+        + 1970 * 12
+    )
 
 
 def sep1(year: np.ndarray | int) -> np.ndarray | int:
@@ -135,7 +136,7 @@ def term_bounds(term: int) -> tuple[int, int]:
 
 
 def term_delivery_month(term: int) -> int:
-    """Month index the census team delivers a term's file: autumn → January, spring → May, summer → September."""
+    """Month index a term's file is delivered: autumn → January, spring → May, summer → September."""
     year = term_year(term) + 1
     return year * 12 + (0, 4, 8)[term % 3]
 

@@ -10,15 +10,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import xlsxwriter
 
 from orchestration.contract import DATASETS
 from orchestration.demo.finance_reference import BudgetRow, DeficitPlan, Funding
-from orchestration.demo.formats import dates, integers, money, text, write_csv
+from orchestration.demo.formats import dates, integers, money, repeat, text, write_csv
 from orchestration.demo.ledger import LedgerMonth
 from orchestration.demo.messy import BUDGET_TITLE, EXTRA_PLACEMENT_COLUMN, SCHOOLS_HEADER, FileStyle
 from orchestration.demo.outcomes import MEASURES, Panel, term_rows
-from orchestration.demo.placements import END_REASONS, LINES, PROVISION_TYPES, PlacementWorld
+from orchestration.demo.placements import END_REASONS, LINES, PlacementWorld
 from orchestration.demo.timeline import (
     OPEN_END,
     academic_year_label,
@@ -34,52 +35,47 @@ def _header(dataset: str) -> list[str]:
     return list(DATASETS[dataset].column_names)
 
 
-def _write(path: Path, header: list[str], columns: list[pd.Series], style: FileStyle) -> int:
-    return write_csv(path, header, columns, encoding=style.encoding, bom=style.bom, line_ending=style.line_ending)
+def _write(path: Path, header: list[str], columns: list[pa.Array], style: FileStyle) -> int:
+    return write_csv(
+        path, header, columns, encoding=style.encoding, bom=style.bom, line_ending=style.line_ending
+    )
 
 
-def write_ledger_month(path: Path, lm: LedgerMonth, style: FileStyle, amount_pence: np.ndarray | None = None) -> int:
-    n = len(lm)
+_LINE_CODES = text(np.array(LINES, dtype=object))
+_REASONS = text(np.array([*END_REASONS, ""], dtype=object))  # index 8 → blank (still open)
+_TEAMS = text(
+    np.array(["SEND Team North", "SEND Team South", "SEND Team East", "SEND Team West"], dtype=object)
+)
+
+
+def write_ledger_month(
+    path: Path, lm: LedgerMonth, style: FileStyle, amount_pence: np.ndarray | None = None
+) -> int:
+    """One month's `hn_ledger` file (`amount_pence` replaces the amounts, for a corrected re-delivery)."""
     columns = [
-        text(lm.transaction_id),
-        text(np.full(n, month_label(lm.month), dtype=object)),
+        lm.transaction_id,
+        repeat(month_label(lm.month), len(lm)),
         dates(lm.posting_day, style.dates),
-        text(lm.cost_centre),
-        text(np.array(LINES, dtype=object)[lm.line]),
-        text(lm.provision_type),
-        text(lm.provider_urn),
-        text(lm.provider_name),
-        text(lm.placement_id),
+        lm.cost_centre,
+        _LINE_CODES.take(pa.array(lm.line)),
+        lm.provision_type,
+        lm.provider_urn,
+        lm.provider_name,
+        lm.placement_id,
         money(lm.amount_pence if amount_pence is None else amount_pence, style.money),
-        text(lm.description),
+        lm.description,
     ]
     return _write(path, _header("hn_ledger"), columns, style)
 
 
 class PlacementColumns:
-    """Text of every placements column for the whole world, built once and sliced per snapshot."""
+    """Writes placements snapshots: each is a prefix of the world's placements (they are in start order)."""
 
     def __init__(self, world: PlacementWorld) -> None:
-        kids = world.children
-        c = world.child
         self.world = world
-        self.fixed = {
-            "placement_id": text(world.placement_id),
-            "upn": text(kids.upn[c]),
-            "forename": text(kids.forename[c]),
-            "surname": text(kids.surname[c]),
-            "sex": text(kids.sex[c]),
-            "ethnicity": text(kids.ethnicity[c]),
-            "primary_need": text(kids.primary_need[c]),
-            "provision_type": text(np.array(PROVISION_TYPES, dtype=object)[world.ptype]),
-            "provider_urn": text(world.provider_urn),
-            "provider_name": text(world.provider_name),
-            "annual_cost_gbp": money(world.cost_pence, "plain"),
-            "locality": text(kids.locality[c]),
-        }
-        self.dob = kids.dob[c]
-        self.ehcp_start = kids.ehcp_start[c]
-        self.reasons = np.array([*END_REASONS, ""], dtype=object)
+        self.cost = money(world.cost_pence, "plain")
+        self.dob = world.children.dob[world.child]
+        self.ehcp_start = world.children.ehcp_start[world.child]
 
     def write(self, path: Path, month: int, style: FileStyle, extra_column: bool = False) -> int:
         """Snapshot taken in `month`: placements started by its end; later ends shown as still open."""
@@ -87,35 +83,38 @@ class PlacementColumns:
         snapshot_end = month_last_day(month)
         n = int(np.searchsorted(w.start, snapshot_end, side="right"))
         ended = w.end[:n] <= snapshot_end
-        by_name = {name: series.iloc[:n] for name, series in self.fixed.items()}
+        by_name = {name: values.slice(0, n) for name, values in w.text.items()}
+        by_name["annual_cost_gbp"] = self.cost.slice(0, n)
         by_name["date_of_birth"] = dates(self.dob[:n], style.dates)
         by_name["ehcp_start_date"] = dates(self.ehcp_start[:n], style.dates, blank=self.ehcp_start[:n] < 0)
         by_name["placement_start"] = dates(w.start[:n], style.dates)
         by_name["placement_end"] = dates(np.where(ended, w.end[:n], OPEN_END), style.dates, blank=~ended)
-        by_name["end_reason"] = text(self.reasons[np.where(ended, w.reason[:n], -1)])
+        by_name["end_reason"] = _REASONS.take(pa.array(np.where(ended, w.reason[:n], len(END_REASONS))))
         header = _header("placements")
         columns = [by_name[h] for h in header]
         if extra_column:
-            teams = np.array(["SEND Team North", "SEND Team South", "SEND Team East", "SEND Team West"], dtype=object)
             header = [*header, EXTRA_PLACEMENT_COLUMN]
-            columns.append(text(teams[w.child[:n] % 4]))
+            columns.append(_TEAMS.take(pa.array(w.child[:n] % 4)))
         return _write(path, header, columns, style)
 
 
 def write_outcomes(path: Path, panel: Panel, terms: list[int], style: FileStyle) -> int:
+    """One delivery of `school_outcomes`: every panel school × characteristic for the given terms."""
     parts = []
     for term in terms:
         rows = term_rows(panel, term)
         n = len(rows["school_urn"])
-        parts.append([
-            text(rows["school_urn"]),
-            text(np.full(n, academic_year_label(term_year(term)), dtype=object)),
-            text(np.full(n, term_name(term), dtype=object)),
-            text(rows["characteristic_group"]),
-            text(rows["characteristic"]),
-            *[integers(rows[m]) for m in MEASURES],
-        ])
-    columns = [pd.concat([p[i] for p in parts], ignore_index=True) for i in range(len(parts[0]))]
+        parts.append(
+            [
+                text(rows["school_urn"]),
+                repeat(academic_year_label(term_year(term)), n),
+                repeat(term_name(term), n),
+                text(rows["characteristic_group"]),
+                text(rows["characteristic"]),
+                *[integers(rows[m]) for m in MEASURES],
+            ]
+        )
+    columns = [pa.concat_arrays([p[i] for p in parts]) for i in range(len(parts[0]))]
     return _write(path, _header("school_outcomes"), columns, style)
 
 
@@ -171,7 +170,7 @@ def write_deficit_plan(path: Path, plan: DeficitPlan, style: FileStyle) -> int:
         text([financial_year_label(y) for y in plan.years]),
         money(np.array(plan.planned_in_year), style.money),
         money(np.array(plan.planned_closing), style.money),
-        text(np.full(n, plan.version, dtype=object)),
+        repeat(plan.version, n),
     ]
     return _write(path, _header("deficit_plan"), columns, style)
 
@@ -183,7 +182,9 @@ def write_budget_xlsx(path: Path, rows: list[BudgetRow]) -> int:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(path))
-    workbook.set_properties({"title": "High Needs budget", "author": "Finance", "created": dt.datetime(2021, 3, 1)})
+    workbook.set_properties(
+        {"title": "High Needs budget", "author": "Finance", "created": dt.datetime(2021, 3, 1)}
+    )
     sheet = workbook.add_worksheet("hn_budget")
     bold = workbook.add_format({"bold": True})
     date_format = workbook.add_format({"num_format": "dd/mm/yyyy"})

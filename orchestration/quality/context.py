@@ -156,7 +156,7 @@ class ValidationContext:
             if placement_ids:
                 parameters.warnings.append(
                     ("placement_not_checked", "placement_id",
-                     "placement_id could not be checked: no placements snapshot has been loaded yet")
+                     "placement_id could not be checked: no placements snapshot is loaded or ready to load")
                 )
             return
         month, known, source = snapshot
@@ -183,12 +183,9 @@ class ValidationContext:
             return None
         if not _table_exists(self.connection, "placements"):
             return None
-        newest = self.connection.execute(
-            "select max(_extract_month) from raw.placements"
-        ).fetchone()
-        if not newest or newest[0] is None:
+        month = self.connection.execute("select max(_extract_month) from raw.placements").fetchall()[0][0]
+        if month is None:
             return None
-        month = newest[0]
         rows = self.connection.execute(
             "select distinct placement_id, _source_file from raw.placements where _extract_month = ?", [month]
         ).fetchall()
@@ -235,9 +232,10 @@ class ValidationContext:
 
 def _table_exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
     found = connection.execute(
-        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?", [table]
-    ).fetchone()
-    return bool(found and found[0])
+        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?",
+        [table],
+    ).fetchall()
+    return bool(found[0][0])
 
 
 __all__ = ["ChunkParameters", "FileState", "ValidationContext", "key_column", "value_column"]

@@ -9,6 +9,7 @@ formula, in every output: messages, `highneeds check --json`, quarantine reports
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,14 +28,22 @@ from orchestration.quality.rules import (
 )
 
 
-def display_value(value: object, column: str | None) -> str:
+def display_value(value: object, column: str | None, limit: int = MAX_EXAMPLE_CHARS) -> str:
     """One example value as it may be shown anywhere: masked if identifying, short, never a formula."""
     text = "" if value is None else str(value)
     if column in IDENTIFYING_COLUMNS:
         text = mask_identifier(text)
-    if len(text) > MAX_EXAMPLE_CHARS:
-        text = text[: MAX_EXAMPLE_CHARS - 1] + "…"
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
     return neutralise_formula(text)
+
+
+_SINGULAR_PLURAL = re.compile(r"\[([^\[\]|]*)\|([^\[\]|]*)\]")
+
+
+def agree(template: str, count: int) -> str:
+    """`[row is|rows are]` → `row is` for one, `rows are` for any other count."""
+    return _SINGULAR_PLURAL.sub(lambda m: m.group(1) if count == 1 else m.group(2), template)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -50,8 +59,8 @@ class Finding:
     column: str | None
     severity: Severity
     template: str
-    """The message, with `{count}`, `{n_values}`, `{n_rows}`, `{is_are}`, `{examples}` and rule-specific
-    fields (`{reasons}`, `{other_files}`, `{snapshot}`) filled in when the file is finished."""
+    """The message: `[singular|plural]` agrees with the count, then `{count}`, `{column}`, `{examples}` and
+    rule-specific fields (`{reasons}`, `{other_files}`, `{snapshot}`) are filled in when the file is done."""
     count: int = 0
     rows: list[int] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
@@ -78,10 +87,6 @@ class Finding:
         examples = ", ".join(f"'{example}'" for example in self.examples)
         fields = {
             "count": f"{self.count:,}",
-            "n_values": _plural(self.count, "value"),
-            "n_rows": _plural(self.count, "row"),
-            "n_ids": _plural(self.count, "id"),
-            "is_are": "is" if self.count == 1 else "are",
             "column": self.column or "",
             "examples": f"e.g. {examples}" if examples else "",
             "reasons": "; ".join(self.reasons[:2]) or "not readable",
@@ -89,7 +94,7 @@ class Finding:
             "snapshot": "the newest placements snapshot",
             **self.notes,
         }
-        message = self.template.format_map(fields).replace(" ()", "").replace(": .", ".").strip()
+        message = agree(self.template, self.count).format_map(fields).replace(" ()", "").strip()
         message = message.rstrip(":; ")
         return Problem(
             file=file,

@@ -51,7 +51,7 @@ def _thousands(value: float, _position: object = None) -> str:
     return f"£{value / 1e3:,.0f}k"
 
 
-def _tidy_axes(axes) -> None:  # noqa: ANN001 - matplotlib Axes
+def _tidy_axes(axes) -> None:
     axes.spines[["top", "right"]].set_visible(False)
     axes.grid(axis="y", color="#dddddd", linewidth=0.8)
     axes.set_axisbelow(True)
@@ -65,10 +65,12 @@ def deficit_trajectory(
     """Cumulative DSG balance by financial year: actual/forecast, the deficit management plan, scenarios.
 
     `position` has `financial_year`, `closing_balance_gbp`, `planned_closing_balance_gbp`; `scenarios`
-    (optional) has `financial_year`, `scenario`, `cumulative_balance_gbp`. Negative = deficit.
+    (optional) has `financial_year`, `scenario`, `cumulative_balance_gbp`, and where given
+    `cumulative_balance_p10_gbp`/`_p90_gbp`, drawn as a shaded 80 % interval. Negative = deficit.
     """
     years = sorted(
-        set(position["financial_year"]) | (set(scenarios["financial_year"]) if scenarios is not None else set())
+        set(position["financial_year"])
+        | (set(scenarios["financial_year"]) if scenarios is not None else set())
     )
     x_of = {year: index for index, year in enumerate(years)}
     figure = _figure()
@@ -76,26 +78,52 @@ def deficit_trajectory(
     axes.axhline(0, color="#333333", linewidth=0.9)
     if current_year in x_of:
         axes.axvspan(x_of[current_year] - 0.5, len(years) - 0.5, color="#f2f2f2", zorder=0)
-        axes.text(x_of[current_year] - 0.4, 1.0, "forecast →", transform=axes.get_xaxis_transform(),
-                  va="top", fontsize=9, color="#555555")
+        axes.text(
+            x_of[current_year] - 0.4,
+            1.0,
+            "forecast →",
+            transform=axes.get_xaxis_transform(),
+            va="top",
+            fontsize=9,
+            color="#555555",
+        )
     ordered = position.sort_values("financial_year")
     xs = [x_of[year] for year in ordered["financial_year"]]
     closing = pd.to_numeric(ordered["closing_balance_gbp"], errors="coerce")
     planned = pd.to_numeric(ordered["planned_closing_balance_gbp"], errors="coerce")
     axes.plot(xs, closing, color=BLUE, marker="o", linewidth=2.6, label="Actual / forecast closing balance")
-    axes.plot(xs, planned, color=ORANGE, marker="s", linestyle="--", linewidth=2, label="Deficit management plan")
+    axes.plot(
+        xs, planned, color=ORANGE, marker="s", linestyle="--", linewidth=2, label="Deficit management plan"
+    )
     if scenarios is not None and not scenarios.empty:
         anchor = ordered.loc[ordered["financial_year"] == current_year, "closing_balance_gbp"]
-        for colour, (scenario, rows) in zip(SERIES_COLOURS[2:], scenarios.groupby("scenario", sort=True),
-                                            strict=False):
+        for colour, (scenario, rows) in zip(
+            SERIES_COLOURS[2:], scenarios.groupby("scenario", sort=True), strict=False
+        ):
             rows = rows.sort_values("financial_year")
             scenario_x = [x_of[year] for year in rows["financial_year"]]
             scenario_y = list(pd.to_numeric(rows["cumulative_balance_gbp"], errors="coerce"))
+            if {"cumulative_balance_p10_gbp", "cumulative_balance_p90_gbp"} <= set(rows.columns):
+                axes.fill_between(
+                    scenario_x,
+                    pd.to_numeric(rows["cumulative_balance_p10_gbp"], errors="coerce"),
+                    pd.to_numeric(rows["cumulative_balance_p90_gbp"], errors="coerce"),
+                    color=colour,
+                    alpha=0.12,
+                    linewidth=0,
+                )
             if len(anchor) and current_year not in set(rows["financial_year"]) and scenario_x:
                 scenario_x = [x_of[current_year], *scenario_x]
                 scenario_y = [float(anchor.iloc[0]), *scenario_y]
-            axes.plot(scenario_x, scenario_y, color=colour, linestyle=":", marker=".", linewidth=1.8,
-                      label=f"Scenario: {str(scenario).replace('_', ' ')}")
+            axes.plot(
+                scenario_x,
+                scenario_y,
+                color=colour,
+                linestyle=":",
+                marker=".",
+                linewidth=1.8,
+                label=f"Scenario: {str(scenario).replace('_', ' ')}",
+            )
     axes.set_xticks(range(len(years)), years)
     axes.yaxis.set_major_formatter(FuncFormatter(_millions))
     axes.set_ylabel("Cumulative DSG balance (negative = deficit)")
@@ -112,8 +140,13 @@ def spend_by_line(lines: pd.DataFrame) -> bytes:
     figure = _figure(height=max(3.0, 0.42 * len(ordered) + 1.2))
     axes = figure.add_subplot()
     positions = np.arange(len(ordered))
-    axes.barh(positions + 0.2, pd.to_numeric(ordered["budget_gbp"], errors="coerce").fillna(0), height=0.4,
-              color="#BBBBBB", label="Budget")
+    axes.barh(
+        positions + 0.2,
+        pd.to_numeric(ordered["budget_gbp"], errors="coerce").fillna(0),
+        height=0.4,
+        color="#BBBBBB",
+        label="Budget",
+    )
     axes.barh(positions - 0.2, ordered["_size"], height=0.4, color=BLUE, label="Forecast outturn with growth")
     axes.set_yticks(positions, [str(line) for line in ordered["s251_line"]])
     axes.xaxis.set_major_formatter(FuncFormatter(_millions))
@@ -141,8 +174,15 @@ def cost_per_placement_trend(cost: pd.DataFrame) -> bytes:
         rows = cost[cost["provision_label"] == label].sort_values("financial_year")
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
         style = "-" if index < len(SERIES_COLOURS) else "--"
-        axes.plot([x_of[year] for year in rows["financial_year"]], rows["cost_per_fte_gbp"], color=colour,
-                  linestyle=style, marker="o", linewidth=2, label=label)
+        axes.plot(
+            [x_of[year] for year in rows["financial_year"]],
+            rows["cost_per_fte_gbp"],
+            color=colour,
+            linestyle=style,
+            marker="o",
+            linewidth=2,
+            label=label,
+        )
     axes.set_xticks(range(len(years)), years)
     axes.yaxis.set_major_formatter(FuncFormatter(_thousands))
     axes.set_ylabel("Cost per full-time placement")
@@ -161,7 +201,7 @@ def event_study(estimates: pd.DataFrame, panels: Sequence[tuple[str, str]]) -> b
     rows_needed = (len(panels) + columns - 1) // columns
     figure = _figure(height=max(3.2, 2.9 * rows_needed))
     grid = figure.subplots(rows_needed, columns, squeeze=False)
-    for axes in grid.flat[len(panels):]:
+    for axes in grid.flat[len(panels) :]:
         axes.set_visible(False)
     for axes, (programme, outcome) in zip(grid.flat, panels, strict=False):
         rows = estimates[(estimates["programme"] == programme) & (estimates["outcome"] == outcome)]
@@ -173,10 +213,26 @@ def event_study(estimates: pd.DataFrame, panels: Sequence[tuple[str, str]]) -> b
         after = period >= 0
         axes.axhline(0, color="#333333", linewidth=0.9)
         axes.axvline(-0.5, color=GREY, linestyle="--", linewidth=1)
-        axes.errorbar(period[~after], estimate[~after], yerr=[low[~after], high[~after]], fmt="o", color=GREY,
-                      ecolor="#aaaaaa", capsize=3, label="before")
-        axes.errorbar(period[after], estimate[after], yerr=[low[after], high[after]], fmt="o", color=VERMILION,
-                      ecolor=VERMILION, capsize=3, label="after start")
+        axes.errorbar(
+            period[~after],
+            estimate[~after],
+            yerr=[low[~after], high[~after]],
+            fmt="o",
+            color=GREY,
+            ecolor="#aaaaaa",
+            capsize=3,
+            label="before",
+        )
+        axes.errorbar(
+            period[after],
+            estimate[after],
+            yerr=[low[after], high[after]],
+            fmt="o",
+            color=VERMILION,
+            ecolor=VERMILION,
+            capsize=3,
+            label="after start",
+        )
         axes.set_title(f"{str(programme).replace('_', ' ')}: {str(outcome).replace('_', ' ')}", fontsize=10)
         axes.set_xlabel("terms since the programme started", fontsize=8.5)
         axes.set_ylabel("change per 100 pupils", fontsize=8.5)
@@ -197,8 +253,13 @@ def risk_ratios(ratios: pd.DataFrame) -> bytes:
     colours = [VERMILION if value >= 1.5 else (BLUE if value >= 1 else SKY) for value in values.fillna(0)]
     axes.barh(positions, values.fillna(0), color=colours, height=0.6)
     for position, value in zip(positions, values, strict=True):
-        axes.text((0 if pd.isna(value) else value) + 0.03, position, "c" if pd.isna(value) else f"{value:.2f}",
-                  va="center", fontsize=8.5)
+        axes.text(
+            (0 if pd.isna(value) else value) + 0.03,
+            position,
+            "c" if pd.isna(value) else f"{value:.2f}",
+            va="center",
+            fontsize=8.5,
+        )
     axes.axvline(1, color="#333333", linewidth=1, linestyle="--")
     axes.set_yticks(positions, list(ratios["label"]))
     axes.set_xlabel("suspension rate ÷ rate of all other pupils (1 = the same)")

@@ -36,16 +36,6 @@ MART_NAMES = (
 FILE_LOADS_TABLE = "raw._file_loads"
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
-# What "as at month M" means for each mart: later months and years are left out, so a pack drawn for a
-# past month shows what the marts say about that month. Marts without an entry are read whole.
-_AS_AT_FILTERS = {
-    "spend_by_provision_type": "month <= ?",
-    "budget_vs_outturn": "as_at_month <= ? and financial_year = ?",
-    "placement_flows": "month <= ?",
-    "cost_per_placement": "financial_year <= ?",
-    "exclusion_rates": "academic_year <= ?",
-}
-
 
 def check_month(month: str) -> str:
     """`month` if it is `YYYY-MM`; a clear error otherwise (the CLI shows it as typed)."""
@@ -92,17 +82,23 @@ def _table_exists(connection: duckdb.DuckDBPyConnection, schema: str, name: str)
     return bool(found and found[0])
 
 
+def _as_at_filter(name: str, month: str) -> tuple[str, list[str]]:
+    """The where clause that leaves out later months and years, so a pack drawn for a past month shows
+    what the marts say about that month. Marts not listed are read whole."""
+    financial_year, academic_year = financial_year_of(month), academic_year_of(month)
+    filters = {
+        "spend_by_provision_type": ("month <= ?", [month]),
+        "budget_vs_outturn": ("as_at_month <= ? and financial_year = ?", [month, financial_year]),
+        "placement_flows": ("month <= ?", [month]),
+        "cost_per_placement": ("financial_year <= ?", [financial_year]),
+        "exclusion_rates": ("academic_year <= ?", [academic_year]),
+    }
+    return filters.get(name, ("true", []))
+
+
 def _read_mart(connection: duckdb.DuckDBPyConnection, name: str, month: str) -> pd.DataFrame:
-    where = _AS_AT_FILTERS.get(name)
-    parameters: list[str] = []
-    if where:
-        parameters = {
-            "budget_vs_outturn": [month, financial_year_of(month)],
-            "cost_per_placement": [financial_year_of(month)],
-            "exclusion_rates": [academic_year_of(month)],
-        }.get(name, [month])
-    sql = f'select * from {MARTS_SCHEMA}."{name}"' + (f" where {where}" if where else "")
-    return connection.execute(sql, parameters).df()
+    where, parameters = _as_at_filter(name, month)
+    return connection.execute(f'select * from {MARTS_SCHEMA}."{name}" where {where}', parameters).df()
 
 
 def _read_file_loads(connection: duckdb.DuckDBPyConnection, month: str) -> pd.DataFrame | None:
@@ -159,13 +155,18 @@ def load_pack_data(settings: Settings, month: str) -> PackData:
         raise FileNotFoundError(
             f"no warehouse at {settings.warehouse}: load the landing files first (highneeds run)"
         )
-    data = PackData(month=month, financial_year=financial_year_of(month), academic_year=academic_year_of(month))
+    data = PackData(
+        month=month, financial_year=financial_year_of(month), academic_year=academic_year_of(month)
+    )
     with connect(settings.warehouse, read_only=True) as connection:
         for name in MART_NAMES:
-            if _table_exists(connection, MARTS_SCHEMA, name):
-                data.tables[name] = _read_mart(connection, name, month)
-            else:
+            if not _table_exists(connection, MARTS_SCHEMA, name):
                 data.missing[name] = f"the {name} table has not been built yet"
+                continue
+            try:
+                data.tables[name] = _read_mart(connection, name, month)
+            except duckdb.Error as problem:  # a mart whose columns differ from the contract's
+                data.missing[name] = f"the {name} table could not be read ({problem.__class__.__name__})"
         data.file_loads = _read_file_loads(connection, month)
     data.quarantine = read_quarantine_reports(settings.quarantine_dir)
     return data

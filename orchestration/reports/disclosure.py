@@ -164,13 +164,16 @@ def protect_long(
     within: Sequence[Hashable] = (),
     total_rows: pd.Series | None = None,
     not_applicable: pd.DataFrame | None = None,
+    published_sums: Sequence[Sequence[int]] = (),
 ) -> pd.DataFrame:
     """Disclosure control for a long table: one row per group, count columns plus figures built on them.
 
     Each count column, within each group of rows sharing the `within` columns, is a line adding up to a
     total (the group's `total_rows` row where the table shows one, else a total published elsewhere), so
     secondary suppression runs down each count column of each group. Count columns of one row are not
-    added across (starters, leavers and headcounts are not parts of a whole).
+    added across (starters, leavers and headcounts are not parts of a whole). `published_sums` lists
+    further sets of rows (by position) whose sum is published in another table, e.g. the provision types
+    paid from one s251 line, whose line total the pack shows: each is a line too.
     """
     derived = dict(derived or {})
     table = frame.reset_index(drop=True)
@@ -188,9 +191,13 @@ def protect_long(
             line = [(row, column) for row in rows]
             lines.append(line)
             totals.update((row, column) for row in rows if is_total.iat[row])
+    for column in counts:
+        lines += [[(table.index[row], column) for row in rows] for rows in published_sums if len(rows) > 1]
     mask = secondary_mask(table, mask, lines, totals)
     mask = spread_to_derived(mask, derived)
-    marked = apply_markers(table, mask, None if not_applicable is None else not_applicable.reset_index(drop=True))
+    marked = apply_markers(
+        table, mask, None if not_applicable is None else not_applicable.reset_index(drop=True)
+    )
     marked.index = frame.index
     return marked
 

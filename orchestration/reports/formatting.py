@@ -17,7 +17,8 @@ from orchestration.parsing.safe_text import neutralise_formula
 from orchestration.reports.disclosure import MARKERS, NOT_AVAILABLE
 from orchestration.settings import DBT_PROJECT_DIR
 
-KINDS = ("text", "count", "money", "rate", "pct", "ratio", "fte", "number", "estimate")
+KINDS = ("text", "count", "money", "rate", "pct", "ratio", "fte", "number", "estimate", "p_value")
+"""How a column's values are written: `money` as £12,345.67, `rate` and `ratio` to 2 places, and so on."""
 
 
 def _is_blank(value: object) -> bool:
@@ -56,6 +57,8 @@ def format_value(value: object, kind: str) -> str:
         return f"{number:,.0f}" if number == round(number) else f"{number:,.1f}"
     if kind == "pct":
         return f"{number:,.1f}%"
+    if kind == "p_value":
+        return "<0.001" if number < 0.001 else f"{number:.3f}"
     if kind in ("rate", "ratio", "estimate"):
         return f"{number:,.2f}"
     if kind == "fte":
@@ -91,7 +94,9 @@ def provision_name(code: object) -> str:
     """`special_independent` → `independent special school`; blank → `not a placement`."""
     if _is_blank(code):
         return "not a placement (services, targeted funding)"
-    return _seed("provision_types", "provision_type", "provision_name").get(str(code), str(code).replace("_", " "))
+    return _seed("provision_types", "provision_type", "provision_name").get(
+        str(code), str(code).replace("_", " ")
+    )
 
 
 def need_name(code: object) -> str:

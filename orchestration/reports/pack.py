@@ -1,4 +1,4 @@
-"""Where the Schools Forum pack is drawn: `build_pack(settings, month)` writes it to `<home>/reports/<month>/`.
+"""Where the Schools Forum pack is drawn: `build_pack(settings, month)` writes `<home>/reports/<month>/`.
 
 The public HTML and PDF come from one `PackContent` (under disclosure control); the officers' workbook
 comes from the marts as they are. Files are written beside their final name and moved into place, so a

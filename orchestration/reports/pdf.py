@@ -73,19 +73,43 @@ def _styles() -> dict[str, ParagraphStyle]:
     return {
         "body": body,
         "headline": ParagraphStyle("headline", parent=body, fontSize=11, leading=15),
-        "title": ParagraphStyle("title", parent=body, fontName=bold, fontSize=18, leading=22,
-                                textColor=colors.white),
+        "title": ParagraphStyle(
+            "title", parent=body, fontName=bold, fontSize=18, leading=22, textColor=colors.white
+        ),
         "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=10, textColor=colors.white),
-        "h2": ParagraphStyle("h2", parent=body, fontName=bold, fontSize=14, leading=18, textColor=BRAND,
-                             spaceBefore=10, spaceAfter=6),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=body,
+            fontName=bold,
+            fontSize=14,
+            leading=18,
+            textColor=BRAND,
+            spaceBefore=10,
+            spaceAfter=6,
+        ),
         "caption": ParagraphStyle("caption", parent=body, fontName=bold, fontSize=9.5, spaceBefore=6),
-        "note": ParagraphStyle("note", parent=body, fontSize=7.5, leading=9.5, textColor=colors.HexColor("#555555")),
-        "unavailable": ParagraphStyle("unavailable", parent=body, backColor=colors.HexColor("#fff8e1"),
-                                      borderPadding=6, spaceBefore=4, spaceAfter=10),
-        "figure_label": ParagraphStyle("figure_label", parent=body, fontSize=8, leading=10,
-                                       textColor=colors.HexColor("#555555"), spaceAfter=0),
-        "figure_value": ParagraphStyle("figure_value", parent=body, fontName=bold, fontSize=12.5, leading=15,
-                                       spaceAfter=0),
+        "note": ParagraphStyle(
+            "note", parent=body, fontSize=7.5, leading=9.5, textColor=colors.HexColor("#555555")
+        ),
+        "unavailable": ParagraphStyle(
+            "unavailable",
+            parent=body,
+            backColor=colors.HexColor("#fff8e1"),
+            borderPadding=6,
+            spaceBefore=4,
+            spaceAfter=10,
+        ),
+        "figure_label": ParagraphStyle(
+            "figure_label",
+            parent=body,
+            fontSize=8,
+            leading=10,
+            textColor=colors.HexColor("#555555"),
+            spaceAfter=0,
+        ),
+        "figure_value": ParagraphStyle(
+            "figure_value", parent=body, fontName=bold, fontSize=12.5, leading=15, spaceAfter=0
+        ),
     }
 
 
@@ -96,8 +120,11 @@ def _paragraph(text: str, style: str) -> Paragraph:
 def _cell_style(size: float, numeric: bool, bold: bool) -> ParagraphStyle:
     regular, bold_font = _fonts()
     return ParagraphStyle(
-        f"cell-{size}-{numeric}-{bold}", fontName=bold_font if bold else regular, fontSize=size,
-        leading=size * 1.2, alignment=TA_RIGHT if numeric else 0,
+        f"cell-{size}-{numeric}-{bold}",
+        fontName=bold_font if bold else regular,
+        fontSize=size,
+        leading=size * 1.2,
+        alignment=TA_RIGHT if numeric else 0,
     )
 
 
@@ -115,7 +142,9 @@ def _layout(table: PackTable) -> tuple[float, list[float]]:
     longest word, and whatever room is left goes to the text columns that want it.
     """
     _regular, bold = _fonts()
-    texts = [[column.label, *(row[index] for row in table.rows)] for index, column in enumerate(table.columns)]
+    texts = [
+        [column.label, *(row[index] for row in table.rows)] for index, column in enumerate(table.columns)
+    ]
     for size in (8.0, 7.5, 7.0, 6.5, 6.0, 5.5):
         minimum, wanted = [], []
         for column, cells in zip(table.columns, texts, strict=True):
@@ -123,7 +152,7 @@ def _layout(table: PackTable) -> tuple[float, list[float]]:
             if column.numeric:
                 need = max([header_word, *(_cell_width(cell, bold, size) for cell in cells[1:])])
                 minimum.append(need)
-                wanted.append(need)
+                wanted.append(max(need, min(_cell_width(column.label, bold, size), 24 * size)))
             else:
                 words = (word for cell in cells for word in (cell.split() or [""]))
                 minimum.append(max(_cell_width(word, bold, size) for word in words))
@@ -141,7 +170,9 @@ def _layout(table: PackTable) -> tuple[float, list[float]]:
 
 def _table(table: PackTable) -> list:
     size, widths = _layout(table)
-    header = [Paragraph(escape(column.label), _cell_style(size, column.numeric, True)) for column in table.columns]
+    header = [
+        Paragraph(escape(column.label), _cell_style(size, column.numeric, True)) for column in table.columns
+    ]
     body = [
         [
             Paragraph(escape(cell), _cell_style(size, column.numeric, is_total))
@@ -159,7 +190,9 @@ def _table(table: PackTable) -> list:
         ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
     ]
-    style += [("LINEABOVE", (0, i + 1), (-1, i + 1), 1, colors.black) for i, t in enumerate(table.total_rows) if t]
+    style += [
+        ("LINEABOVE", (0, i + 1), (-1, i + 1), 1, colors.black) for i, t in enumerate(table.total_rows) if t
+    ]
     grid.setStyle(TableStyle(style))
     flowables: list = [CondPageBreak(40 * mm), _paragraph(table.title, "caption"), grid]
     if table.note:
@@ -174,8 +207,9 @@ def _chart(png: bytes, title: str) -> KeepTogether:
     height = width * height_px / width_px
     if height > 150 * mm:
         height, width = 150 * mm, 150 * mm * width_px / height_px
-    return KeepTogether([Image(io.BytesIO(png), width=width, height=height), _paragraph(title, "note"),
-                         Spacer(1, 6)])
+    return KeepTogether(
+        [Image(io.BytesIO(png), width=width, height=height), _paragraph(title, "note"), Spacer(1, 6)]
+    )
 
 
 def _section(section: Section) -> list:
@@ -191,13 +225,28 @@ def _section(section: Section) -> list:
 
 def _masthead(pack: PackContent) -> Table:
     band = Table(
-        [[_paragraph("High Needs block: Schools Forum pack", "title")],
-         [_paragraph(f"Dedicated Schools Grant monitoring as at the end of {pack.month_label} · financial year "
-                     f"{pack.financial_year}", "subtitle")]],
+        [
+            [_paragraph("High Needs block: Schools Forum pack", "title")],
+            [
+                _paragraph(
+                    f"Dedicated Schools Grant monitoring as at the end of {pack.month_label} · "
+                    f"financial year {pack.financial_year}",
+                    "subtitle",
+                )
+            ],
+        ],
         colWidths=[TEXT_WIDTH],
     )
-    band.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), BRAND), ("LEFTPADDING", (0, 0), (-1, -1), 10),
-                              ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    band.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), BRAND),
+                ("LEFTPADDING", (0, 0), (-1, -1), 10),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
     return band
 
 
@@ -205,9 +254,15 @@ def _key_figures(pack: PackContent) -> list:
     if not pack.key_figures:
         return []
     per_row = 3
-    cells = [[_paragraph(figure.label, "figure_label"), _paragraph(figure.value, "figure_value"),
-              _paragraph(figure.note, "figure_label")] for figure in pack.key_figures]
-    rows = [cells[i:i + per_row] for i in range(0, len(cells), per_row)]
+    cells = [
+        [
+            _paragraph(figure.label, "figure_label"),
+            _paragraph(figure.value, "figure_value"),
+            _paragraph(figure.note, "figure_label"),
+        ]
+        for figure in pack.key_figures
+    ]
+    rows = [cells[i : i + per_row] for i in range(0, len(cells), per_row)]
     rows[-1] += [""] * (per_row - len(rows[-1]))
     grid = Table(rows, colWidths=[TEXT_WIDTH / per_row] * per_row)
     style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]
@@ -219,11 +274,12 @@ def _key_figures(pack: PackContent) -> list:
 
 
 _FOOTNOTE = (
-    "Statistical disclosure control: this pack is public. Counts of 1 to 4, and rates, percentages, ratios and "
-    "money figures built on them, are shown as c; where a hidden figure could be worked out by subtraction from a "
-    "row or column total, the next smallest figure is hidden too. Zeros are shown. x = not available; "
-    "z = not applicable. No record about an individual child appears in this pack. A deficit is a negative "
-    "balance; a positive variance is an overspend; a positive gap to plan is better than plan."
+    "Statistical disclosure control: this pack is public. Counts of 1 to 4, and rates, percentages, "
+    "ratios and money figures built on them, are shown as c; where a hidden figure could be worked out "
+    "by subtraction from a row or column total, the next smallest figure is hidden too. Zeros are shown. "
+    "x = not available; z = not applicable. No record about an individual child appears in this pack. "
+    "A deficit is a negative balance; a positive variance is an overspend; a positive gap to plan is "
+    "better than plan."
 )
 
 
@@ -232,12 +288,18 @@ def render_pdf(pack: PackContent) -> PdfDocument:
     regular, _bold = _fonts()
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN + 4,
-        title=f"High Needs block: Schools Forum pack, {pack.month_label}", author="High Needs data platform",
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + 4,
+        title=f"High Needs block: Schools Forum pack, {pack.month_label}",
+        author="High Needs data platform",
         subject="Dedicated Schools Grant High Needs block monitoring",
     )
 
-    def page_footer(canvas, doc) -> None:  # noqa: ANN001 - ReportLab's callback signature
+    def page_footer(canvas, doc) -> None:
         canvas.saveState()
         canvas.setFont(regular, 7.5)
         canvas.setFillColor(colors.HexColor("#555555"))
@@ -250,7 +312,10 @@ def render_pdf(pack: PackContent) -> PdfDocument:
     story += _key_figures(pack)
     for section in pack.sections:
         story += _section(section)
-    story += [Spacer(1, 10), _paragraph(_FOOTNOTE, "note"),
-              _paragraph(f"Produced {pack.generated_at} by the High Needs data platform.", "note")]
+    story += [
+        Spacer(1, 10),
+        _paragraph(_FOOTNOTE, "note"),
+        _paragraph(f"Produced {pack.generated_at} by the High Needs data platform.", "note"),
+    ]
     document.build(story, onFirstPage=page_footer, onLaterPages=page_footer)
     return PdfDocument(buffer.getvalue(), document.page)

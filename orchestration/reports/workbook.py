@@ -37,20 +37,41 @@ class SheetSpec:
 
 
 SHEETS = (
-    SheetSpec("budget_vs_outturn", "Budget vs outturn",
-              "Budget, actuals, committed, growth and forecast outturn by s251 line, for each month of the year"),
-    SheetSpec("spend_by_provision_type", "Spend by provision type",
-              "Ledger actuals by month, s251 line and provision type, with year-to-date totals"),
-    SheetSpec("cost_per_placement", "Cost per placement",
-              "Placements (headcount and FTE), spend and cost per full-time placement by year and provision type"),
-    SheetSpec("dsg_deficit_position", "DSG deficit position",
-              "Opening, in-year and closing DSG balance against the deficit management plan"),
-    SheetSpec("hn_projection", "High Needs projection",
-              "Projected placements, spend, income and balance by scenario and provision type"),
-    SheetSpec("placement_flows", "Placement flows",
-              "Placement starters, leavers and open placements by month, provision type and primary need"),
-    SheetSpec("exclusion_rates", "Exclusion rates",
-              "Suspension and permanent exclusion rates and risk ratios by SEN status and ethnic group"),
+    SheetSpec(
+        "budget_vs_outturn",
+        "Budget vs outturn",
+        "Budget, actuals, committed, growth and forecast outturn by s251 line, for each month of the year",
+    ),
+    SheetSpec(
+        "spend_by_provision_type",
+        "Spend by provision type",
+        "Ledger actuals by month, s251 line and provision type, with year-to-date totals",
+    ),
+    SheetSpec(
+        "cost_per_placement",
+        "Cost per placement",
+        "Placements (headcount and FTE), spend and cost per full-time placement by year and provision type",
+    ),
+    SheetSpec(
+        "dsg_deficit_position",
+        "DSG deficit position",
+        "Opening, in-year and closing DSG balance against the deficit management plan",
+    ),
+    SheetSpec(
+        "hn_projection",
+        "High Needs projection",
+        "Projected placements, spend, income and balance by scenario and provision type",
+    ),
+    SheetSpec(
+        "placement_flows",
+        "Placement flows",
+        "Placement starters, leavers and open placements by month, provision type and primary need",
+    ),
+    SheetSpec(
+        "exclusion_rates",
+        "Exclusion rates",
+        "Suspension and permanent exclusion rates and risk ratios by SEN status and ethnic group",
+    ),
     SheetSpec("benchmarks", "Benchmarks", "Published DfE figures for the LA, neighbours, region and England"),
     SheetSpec("impact_estimates", "Impact estimates", "Effects of inclusion programmes with 95% intervals"),
     SheetSpec("event_study", "Event study", "Effects term by term around each programme's start"),
@@ -63,10 +84,19 @@ def _number_format(column: str, series: pd.Series) -> str | None:
     name = column.lower()
     if name.endswith("_gbp"):
         return MONEY_FORMAT
+    if pd.api.types.is_bool_dtype(series):
+        return None
     if pd.api.types.is_datetime64_any_dtype(series):
         return "yyyy-mm-dd hh:mm"
-    if pd.api.types.is_integer_dtype(series) or name in ("n_areas", "la_rank_among_neighbours") or name.startswith(
-        ("n_", "placements_headcount")
+    first = series.dropna().iloc[0] if series.notna().any() else None
+    if isinstance(first, dt.datetime):
+        return "yyyy-mm-dd hh:mm"
+    if isinstance(first, dt.date):
+        return "yyyy-mm-dd"
+    if (
+        pd.api.types.is_integer_dtype(series)
+        or name in ("n_areas", "la_rank_among_neighbours")
+        or name.startswith(("n_", "placements_headcount"))
     ):
         return "#,##0"
     if any(part in name for part in ("rate", "ratio", "estimate", "std_error", "ci_", "p_value")):
@@ -76,15 +106,7 @@ def _number_format(column: str, series: pd.Series) -> str | None:
     return None
 
 
-def _cell_text(value: object) -> str:
-    if isinstance(value, dt.datetime | pd.Timestamp):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _write_cell(sheet: Worksheet, row: int, column: int, value: object, cell_format) -> int:  # noqa: ANN001
+def _write_cell(sheet: Worksheet, row: int, column: int, value: object, cell_format) -> int:
     """Write one value as a value; returns the width its text needs."""
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
         sheet.write_blank(row, column, None, cell_format)
@@ -92,6 +114,11 @@ def _write_cell(sheet: Worksheet, row: int, column: int, value: object, cell_for
     if isinstance(value, bool):
         sheet.write_boolean(row, column, value, cell_format)
         return 5
+    if isinstance(value, pd.Timestamp):
+        value = value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
+    if isinstance(value, dt.date):  # datetimes too: a real date, so officers can filter and sort by it
+        sheet.write_datetime(row, column, value, cell_format)
+        return 17
     if isinstance(value, Number | Decimal) and not isinstance(value, bool):
         number = float(value)  # type: ignore[arg-type]
         if math.isinf(number):
@@ -99,7 +126,7 @@ def _write_cell(sheet: Worksheet, row: int, column: int, value: object, cell_for
             return 0
         sheet.write_number(row, column, number, cell_format)
         return len(f"{number:,.2f}") + 2
-    text = neutralise_formula(_cell_text(value))
+    text = neutralise_formula(str(value))
     sheet.write_string(row, column, text, cell_format)
     return len(text)
 
@@ -117,7 +144,9 @@ def _write_table(book: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, form
         column_formats.append(formats[pattern] if pattern else formats["text"])
     for row_number, row in enumerate(frame.itertuples(index=False, name=None), start=1):
         for index, value in enumerate(row):
-            widths[index] = max(widths[index], _write_cell(sheet, row_number, index, value, column_formats[index]))
+            widths[index] = max(
+                widths[index], _write_cell(sheet, row_number, index, value, column_formats[index])
+            )
     for index, width in enumerate(widths):
         sheet.set_column(index, index, min(max(width, 8), 60))
     sheet.freeze_panes(1, 0)
@@ -133,10 +162,18 @@ def _write_cover(book: xlsxwriter.Workbook, data: PackData, written: list[tuple[
     sheet.set_column(1, 1, 90)
     sheet.set_column(2, 2, 10)
     sheet.write_string(0, 0, CLASSIFICATION, warning)
-    sheet.write_string(1, 0, f"High Needs block: finance workbook as at {data.month} ({data.financial_year})", title)
-    sheet.write_string(3, 0, "Figures here are NOT suppressed for small numbers. Do not copy them into public "
-                             "papers: use the Schools Forum pack (HTML/PDF), which is under disclosure control.")
-    sheet.write_string(4, 0, "No row in this workbook is about an individual child: every sheet is an aggregate.")
+    sheet.write_string(
+        1, 0, f"High Needs block: finance workbook as at {data.month} ({data.financial_year})", title
+    )
+    sheet.write_string(
+        3,
+        0,
+        "Figures here are NOT suppressed for small numbers. Do not copy them into public "
+        "papers: use the Schools Forum pack (HTML/PDF), which is under disclosure control.",
+    )
+    sheet.write_string(
+        4, 0, "No row in this workbook is about an individual child: every sheet is an aggregate."
+    )
     sheet.write_string(5, 0, "Money is in pounds; a deficit is a negative balance; variance + = overspend.")
     sheet.write_string(7, 0, "Sheet", bold)
     sheet.write_string(7, 1, "What it holds", bold)
@@ -147,7 +184,7 @@ def _write_cover(book: xlsxwriter.Workbook, data: PackData, written: list[tuple[
         sheet.write_number(offset, 2, rows)
     if data.missing:
         sheet.write_string(9 + len(written), 0, "Not built yet: " + ", ".join(sorted(data.missing)))
-    sheet.set_header(f"&C&\"Calibri,Bold\"&12{CLASSIFICATION}")
+    sheet.set_header(f'&C&"Calibri,Bold"&12{CLASSIFICATION}')
     sheet.set_footer(f"&C{CLASSIFICATION}")
     sheet.activate()
 
@@ -155,31 +192,40 @@ def _write_cover(book: xlsxwriter.Workbook, data: PackData, written: list[tuple[
 def build_workbook(data: PackData) -> bytes:
     """The officers' workbook as XLSX bytes: cover sheet first, then one sheet per available table."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {
-        "in_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
-        "default_date_format": "yyyy-mm-dd",
-    })
-    book.set_properties({
-        "title": f"High Needs finance workbook {data.month}",
-        "subject": "Dedicated Schools Grant High Needs block",
-        "keywords": CLASSIFICATION,
-        "comments": CLASSIFICATION,
-        "category": "OFFICIAL-SENSITIVE",
-    })
+    book = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "default_date_format": "yyyy-mm-dd",
+        },
+    )
+    book.set_properties(
+        {
+            "title": f"High Needs finance workbook {data.month}",
+            "subject": "Dedicated Schools Grant High Needs block",
+            "keywords": CLASSIFICATION,
+            "comments": CLASSIFICATION,
+            "category": "OFFICIAL-SENSITIVE",
+        }
+    )
     book.set_custom_property("Classification", CLASSIFICATION)
     formats = {
-        "header": book.add_format({"bold": True, "bg_color": "#F4F6F8", "bottom": 1, "text_wrap": True,
-                                   "valign": "top"}),
+        "header": book.add_format(
+            {"bold": True, "bg_color": "#F4F6F8", "bottom": 1, "text_wrap": True, "valign": "top"}
+        ),
         "text": book.add_format({}),
     }
     tables = {**data.tables, "_quarantine": data.quarantine}
     if data.file_loads is not None:
         tables["_file_loads"] = data.file_loads
-    written = [(spec, len(tables[spec.table])) for spec in SHEETS
-               if spec.table in tables and tables[spec.table] is not None]
+    written = [
+        (spec, len(tables[spec.table]))
+        for spec in SHEETS
+        if spec.table in tables and tables[spec.table] is not None
+    ]
     _write_cover(book, data, written)
     for spec, _rows in written:
         frame = tables[spec.table]

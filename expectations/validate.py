@@ -1,0 +1,285 @@
+"""Run a dataset's suite on a pandas table and turn what fails into findings a person can act on.
+
+`SuiteRunner` holds one Great Expectations context: ephemeral for `highneeds check`, or on disk under
+`<home>/gx` during a run, where every validation result is kept (identifiers masked first) and the Data
+Docs site is rebuilt from them (`<home>/gx/uncommitted/data_docs/local_site/index.html`).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+
+import great_expectations as gx
+import pandas as pd
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.data_context.types.resource_identifiers import (
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
+
+from expectations.suites import FILE, ROWS, build_suite
+from orchestration.contract import Dataset
+from orchestration.parsing.reading import SOURCE_ROW
+from orchestration.parsing.upn import mask_identifier, upn_problem
+from orchestration.parsing.values import PARSERS
+from orchestration.quality.frames import VALUE_SUFFIX
+from orchestration.quality.report import FileReport, display_value
+from orchestration.quality.rules import IDENTIFYING_COLUMNS, MAX_EXAMPLES, MAX_ROWS_LISTED
+
+_SEVERITY = {"critical": "error", "warning": "warning", "info": "warning"}
+_RESULT_FORMAT = {
+    "result_format": "SUMMARY",
+    "partial_unexpected_count": MAX_ROWS_LISTED,
+    "unexpected_index_column_names": [SOURCE_ROW],
+}
+_EXAMPLE_LINE_CHARS = 120
+_ROWS_FOR_EXAMPLES = 200
+"""Failing rows looked at for examples and reasons: enough to find 3 distinct values."""
+
+
+class SuiteRunner:
+    """Validates tables against the landing suites with one Great Expectations context."""
+
+    def __init__(self, home: Path | None = None) -> None:
+        """Ephemeral without `home`; else results and Data Docs are kept under `<home>/gx`."""
+        if home is None:
+            self.context = gx.get_context(mode="ephemeral")
+        else:
+            home.mkdir(parents=True, exist_ok=True)
+            self.context = gx.get_context(mode="file", project_root_dir=str(home))
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        self.keep_results = home is not None
+        self._kept: list[ValidationResultIdentifier] = []
+        self._datasource = self.context.data_sources.add_or_update_pandas("landing")
+        self._suites: dict[str, gx.ExpectationSuite] = {}
+        self._scoped_suites: dict[tuple[str, str], gx.ExpectationSuite] = {}
+        self._run_id = RunIdentifier(run_name="highneeds", run_time=dt.datetime.now(dt.UTC))
+
+    def suite(self, dataset: Dataset) -> gx.ExpectationSuite:
+        if dataset.name not in self._suites:
+            suite = build_suite(dataset.name)
+            if self.keep_results:  # Data Docs show the suite beside its results
+                suite = self.context.suites.add_or_update(suite)
+            self._suites[dataset.name] = suite
+        return self._suites[dataset.name]
+
+    def _scoped(self, suite: gx.ExpectationSuite, scope: str) -> gx.ExpectationSuite:
+        """The suite's expectations of one scope, as a throwaway suite (made once: copying them is slow)."""
+        key = (suite.name, scope)
+        if key not in self._scoped_suites:
+            self._scoped_suites[key] = gx.ExpectationSuite(
+                name=suite.name,
+                expectations=[copy.copy(e) for e in suite.expectations if e.meta.get("scope", ROWS) == scope],
+            )
+        return self._scoped_suites[key]
+
+    def _batch(self, dataset: Dataset, frame: pd.DataFrame):
+        try:
+            asset = self._datasource.get_asset(dataset.name)
+        except LookupError:
+            asset = self._datasource.add_dataframe_asset(dataset.name)
+        try:
+            definition = asset.get_batch_definition("landing file")
+        except (KeyError, LookupError):
+            definition = asset.add_batch_definition_whole_dataframe("landing file")
+        return definition.get_batch(batch_parameters={"dataframe": frame})
+
+    def validate(
+        self,
+        dataset: Dataset,
+        frame: pd.DataFrame,
+        scope: str,
+        parameters: dict[str, list[object]],
+        label: str,
+    ):
+        """Validate `frame` against the expectations of one scope (`rows` or `file`) of the dataset's suite."""
+        suite = self.suite(dataset)
+        scoped = self._scoped(suite, scope)
+        if not scoped.expectations:
+            return None
+        result = self._batch(dataset, frame).validate(
+            scoped, result_format=_RESULT_FORMAT, expectation_parameters=parameters
+        )
+        _raise_on_broken_expectations(result)
+        if self.keep_results:
+            self._keep(result, suite.name, label)
+        return result
+
+    def _keep(self, result, suite_name: str, label: str) -> None:
+        masked = mask_identifiers(result)
+        suite_id = ExpectationSuiteIdentifier(name=suite_name)
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=suite_id, run_id=self._run_id, batch_identifier=label
+        )
+        self.context.validation_results_store.store_validation_results(
+            suite_validation_result=masked,
+            suite_validation_result_identifier=key,
+            expectation_suite_identifier=suite_id,
+        )
+        self._kept.append(key)
+
+    @property
+    def results_kept(self) -> int:
+        return len(self._kept)
+
+    def build_data_docs(self) -> Path | None:
+        """Add this runner's results and suites to the Data Docs site; the path of its index page.
+
+        Only the new pages and the index are rendered (a full rebuild renders every result ever kept).
+        """
+        if not self.keep_results:
+            return None
+        suites = [ExpectationSuiteIdentifier(name=name) for name in self._suites]
+        self.context.build_data_docs(resource_identifiers=[*self._kept, *suites])
+        index = Path(self.context.root_directory) / "uncommitted" / "data_docs" / "local_site" / "index.html"
+        return index if index.exists() else None
+
+
+def _raise_on_broken_expectations(result) -> None:
+    """An expectation that could not run is a bug in the suite, never a verdict on the file."""
+    for item in result.results:
+        info = item.exception_info or {}
+        infos = info.values() if info and "raised_exception" not in info else [info]
+        for one in infos:
+            if isinstance(one, dict) and one.get("raised_exception"):
+                raise RuntimeError(
+                    f"expectation {item.expectation_config.type} ({item.expectation_config.meta.get('rule')}) "
+                    f"could not run: {one.get('exception_message')}"
+                )
+
+
+def _base_column(name: str | None) -> str | None:
+    return name.removesuffix(VALUE_SUFFIX) if name else name
+
+
+def mask_identifiers(result):
+    """A copy of a validation result in which no identifying value is in clear (for Data Docs)."""
+    masked = copy.deepcopy(result)
+    for item in masked.results:
+        config = item.expectation_config
+        columns = {
+            _base_column(config.kwargs.get(k)) for k in ("column", "column_A", "column_B") if config.kwargs.get(k)
+        } | {_base_column(c) for c in config.kwargs.get("column_list") or []}
+        if not columns & IDENTIFYING_COLUMNS:
+            continue
+        if isinstance(config.kwargs.get("value_set"), list):
+            config.kwargs["value_set"] = [_mask(v) for v in config.kwargs["value_set"][:MAX_EXAMPLES]]
+        outcome = item.result or {}
+        for key in ("partial_unexpected_list", "unexpected_list"):
+            if key in outcome:
+                outcome[key] = [_mask(v) for v in outcome[key]]
+        if "partial_unexpected_counts" in outcome:
+            outcome["partial_unexpected_counts"] = [
+                {**entry, "value": _mask(entry.get("value"))} for entry in outcome["partial_unexpected_counts"]
+            ]
+        for key in ("partial_unexpected_index_list", "unexpected_index_list"):
+            if key in outcome:
+                outcome[key] = [
+                    {k: (v if k == SOURCE_ROW else _mask(v)) for k, v in entry.items()} for entry in outcome[key]
+                ]
+    return masked
+
+
+def _mask(value: object) -> object:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return value
+    if isinstance(value, tuple | list):
+        return [_mask(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items()}
+    return mask_identifier(str(value))
+
+
+# ------------------------------------------------------------------------------ results → findings
+
+
+def add_findings(report: FileReport, result, frame: pd.DataFrame, notes: dict[str, str]) -> None:
+    """Merge every failed expectation of a result into the report's findings."""
+    if result is None:
+        return
+    for item in result.results:
+        if item.success:
+            continue
+        config = item.expectation_config
+        meta = config.meta
+        outcome = item.result or {}
+        count = outcome.get("unexpected_count")
+        if count is None:  # table-level expectations (no data rows, a column missing)
+            count = 1
+        if not count:
+            continue
+        rows = [int(entry[SOURCE_ROW]) for entry in outcome.get("partial_unexpected_index_list") or []]
+        failing = frame[frame[SOURCE_ROW].isin(rows[:_ROWS_FOR_EXAMPLES])] if rows else frame.iloc[0:0]
+        finding = report.finding(
+            rule=meta["rule"],
+            column=meta.get("column"),
+            severity=_SEVERITY[str(getattr(config.severity, "value", config.severity))],
+            template=meta["message"],
+        )
+        finding.merge(
+            count=int(count),
+            rows=rows,
+            examples=_examples(failing, meta),
+            reasons=_reasons(failing, meta),
+            notes=notes,
+        )
+
+
+def _examples(failing: pd.DataFrame, meta: dict) -> list[str]:
+    examples: list[str] = []
+    column = meta.get("column")
+    template = meta.get("example")
+    for record in failing.to_dict("records"):
+        if template:
+            shown = {
+                name: (display_value(value, name) if name in IDENTIFYING_COLUMNS or isinstance(value, str)
+                       else _plain(value))
+                for name, value in record.items()
+            }
+            try:
+                text = display_value(template.format_map(_Blank(shown)), None, limit=_EXAMPLE_LINE_CHARS)
+            except (ValueError, TypeError):  # a number format over a blank value
+                text = display_value(
+                    template.format_map(_Blank({k: str(v) for k, v in shown.items()})), None, limit=_EXAMPLE_LINE_CHARS
+                )
+        elif column in record:
+            text = display_value(record[column], column)
+        else:
+            continue
+        if text not in examples:
+            examples.append(text)
+        if len(examples) == MAX_EXAMPLES:
+            break
+    return examples
+
+
+def _plain(value: object) -> object:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "blank"
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return value
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _reasons(failing: pd.DataFrame, meta: dict) -> list[str]:
+    """Why values did not parse, from the same parsers the load uses (never quoting an identifier)."""
+    parsed_type = meta.get("parsed_type")
+    column = meta.get("column")
+    if not parsed_type or column not in failing or failing.empty:
+        return []
+    values = failing[column].dropna().astype("str")
+    if parsed_type == "upn":
+        return sorted({upn_problem(v.strip().upper()) or "" for v in values} - {""})
+    reasons = PARSERS[parsed_type](values).reasons.dropna()
+    return list(dict.fromkeys(reasons.tolist()))
+
+
+__all__ = ["FILE", "ROWS", "SuiteRunner", "add_findings", "mask_identifiers"]

@@ -1,0 +1,47 @@
+"""Shared fixtures: one demo county, generated and run once per test session through the real CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.pipeline import TEST_PSEUDONYM_KEY
+
+DEMO_LATEST_MONTH = "2022-09"
+"""Short enough to keep the session quick, long enough for a closed year and a year in progress."""
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    landing: Path
+    home: Path
+    output: str
+    returncode: int
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+
+def highneeds_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed `highneeds` console script, run as a user would, from an unrelated folder."""
+    executable = Path(sys.executable).parent / "highneeds"
+    return subprocess.run(
+        [str(executable), *args], capture_output=True, text=True, check=False, cwd="/",
+        env={**os.environ, "HIGHNEEDS_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY, **(env or {})},
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    root = tmp_path_factory.mktemp("demo")
+    landing, home = root / "landing", root / "home"
+    generated = highneeds_cli("demo", "--landing", str(landing), "--latest-month", DEMO_LATEST_MONTH)
+    assert generated.returncode == 0, generated.stderr
+    ran = highneeds_cli("run", "--landing", str(landing), "--home", str(home))
+    return DemoRun(landing=landing, home=home, output=ran.stdout + ran.stderr, returncode=ran.returncode)
