@@ -3,7 +3,9 @@
 120 schools × 12 terms (autumn 2019/20 to summer 2022/23). Restorative practice is adopted in three
 staggered cohorts and cuts the expected suspension rate by exactly 1.0 per 100 pupils a term from the
 adoption term on; TALC is a placebo adopted in two cohorts with no effect on anything; a two-school pilot
-is too small to estimate. One school misses a term and must be dropped from the balanced panel.
+is too small to estimate; a near-universal roll-out (10 % never adopt) has too few never-treated schools
+to be their only comparison, so not-yet-treated schools join them. One school misses a term and must be
+dropped from the balanced panel.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ PROGRAMME_COHORTS = {
     "talc": ((0, 5, 7), (0.5, 0.25, 0.25)),
 }
 PILOT_SCHOOLS = 2
+# drawn from its own stream so the programmes above keep the same data
+ROLLOUT_COHORTS = ((0, 3, 6, 9), (0.1, 0.3, 0.3, 0.3))
 CONTRACT_ESTIMATE_COLUMNS = [
     "programme",
     "outcome",
@@ -80,6 +84,10 @@ def simulate_impact_panel(seed: int = 7) -> pd.DataFrame:
     pilot = np.zeros(N_SCHOOLS, dtype=int)
     pilot[rng.choice(N_SCHOOLS, size=PILOT_SCHOOLS, replace=False)] = FIRST_TERM + 6
     cohorts["zz_small_pilot"] = pilot
+    offset = np.random.default_rng(seed + 1).choice(
+        np.asarray(ROLLOUT_COHORTS[0]), N_SCHOOLS, p=ROLLOUT_COHORTS[1]
+    )
+    cohorts["universal_rollout"] = np.where(offset > 0, FIRST_TERM + offset, 0)
 
     t = np.arange(N_TERMS)[None, :]
     rp = cohorts["restorative_practice"][:, None]
@@ -298,7 +306,7 @@ def test_columns_and_values_are_exactly_the_contracts(run) -> None:
     # every estimated programme × outcome has all four aggregations and the TWFE benchmark
     per_pair = estimates.groupby(["programme", "outcome"]).size()
     assert per_pair.min() >= 5
-    assert set(estimates["programme"]) == {"restorative_practice", "talc"}
+    assert set(estimates["programme"]) == {"restorative_practice", "talc", "universal_rollout"}
 
 
 def test_interpretation_names_the_programme_and_the_interval(run) -> None:
@@ -335,6 +343,19 @@ def test_event_study_periods_are_contiguous_and_match_the_dynamic_row(run) -> No
     assert post["estimate"].mean() == pytest.approx(dynamic.estimate)
     pre = rows[rows["relative_period"] < 0]
     assert ((pre["ci_low"] <= 0.5) & (pre["ci_high"] >= -0.5)).all()
+
+
+def test_few_never_treated_schools_bring_in_the_not_yet_treated(run) -> None:
+    _, estimates, _ = run
+    rollout = estimates[
+        (estimates["programme"] == "universal_rollout") & (estimates["outcome"] == "absence_rate")
+    ]
+    cs = rollout[rollout["estimator"] == "callaway_santanna"]
+    assert set(cs["control_group"]) == {"not_yet_treated"}
+    assert rollout["control_group"].isna().sum() == 1  # the TWFE row has no comparison-group choice
+    # comparisons: the ~12 never-treated schools plus every school adopting after the first cohort
+    assert (cs["n_control_units"] > 40).all() and (cs["n_control_units"] < N_SCHOOLS).all()
+    assert cs["std_error"].gt(0).all() and (cs["n_treated_units"] + cs["n_control_units"] <= N_SCHOOLS).all()
 
 
 def test_a_programme_too_small_to_estimate_is_skipped_with_its_reason(run) -> None:

@@ -1,12 +1,14 @@
 """The Schools Forum pack as a Dagster asset, drawn after the marts for each run's latest ledger month."""
 
+import base64
+
 import dagster as dg
+
+from orchestration.assets.landing import WAREHOUSE_POOL
 
 from orchestration.progress import report
 from orchestration.resources import HighNeedsHome
 
-WAREHOUSE_POOL = "warehouse"
-"""The pool of every asset that opens the DuckDB file: the pack reads it, and must not meet a writer."""
 
 PACK_MARTS = (
     "spend_by_provision_type",
@@ -58,5 +60,18 @@ def schools_forum_pack(context: dg.AssetExecutionContext, highneeds: HighNeedsHo
             "seconds": round(result.seconds, 2),
             "not_available_yet": dg.MetadataValue.json(result.unavailable_sections),
             "headline": dg.MetadataValue.md("\n\n".join(result.headline)),
+            **_chart_metadata(result.paths),
         }
     )
+
+
+def _chart_metadata(paths: dict) -> dict[str, dg.MetadataValue]:
+    """The pack's charts inline in the UI, so a finance officer sees the trajectory without opening files."""
+    charts = {}
+    for name, path in paths.items():
+        if name.startswith("chart:") and path.exists():
+            encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+            charts[f"chart_{name.removeprefix('chart:')}"] = dg.MetadataValue.md(
+                f"![{name.removeprefix('chart:')}](data:image/png;base64,{encoded})"
+            )
+    return charts

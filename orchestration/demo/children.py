@@ -186,7 +186,7 @@ def make_children(
     birth_school_year = np.asarray(dob).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     birth_school_year = (birth_school_year - 8) // 12 + 1970
     entry_year = birth_school_year + 5
-    temporary = (first_is_early_years & (rng.random(n) < 0.3)) | (rng.random(n) < 0.004)
+    temporary = (first_is_early_years & (rng.random(n) < 0.1)) | (rng.random(n) < 0.003)
     estab = rng.integers(2000, 4000, size=n)
     upn = make_upns(rng, entry_year, estab, temporary)
     return Children(

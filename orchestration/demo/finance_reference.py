@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration.demo.placements import LINE
-from orchestration.demo.timeline import MONTH_NAMES, day, financial_year_label, first_weekday_on_or_after
+from orchestration.demo.timeline import MONTH_NAMES, day, first_weekday_on_or_after
 
 FIRST_FY = 2021
 LAST_FY = 2030
@@ -240,7 +240,3 @@ def make_deficit_plans(funding: Funding, spend_total: dict[int, int], scale: int
 def plan_in_force(plans: list[DeficitPlan], as_at_day: int) -> DeficitPlan:
     """The newest plan approved on or before a day (the file holds the one plan in force)."""
     return [p for p in plans if p.approved_on <= as_at_day][-1]
-
-
-def fy_label(year: int) -> str:
-    return financial_year_label(year)

@@ -31,8 +31,8 @@ from orchestration.demo.finance_reference import (
 )
 from orchestration.demo.ground_truth import ground_truth
 from orchestration.demo.interventions import assign_programmes, interventions_table
-from orchestration.demo.ledger import build_ledger_world, ledger_month, make_payees
-from orchestration.demo.messy import ACCOUNTING, PLAIN, THOUSANDS, UK_DATES, UK_DATES_BOM, MessPlan
+from orchestration.demo.ledger import LedgerMonth, build_ledger_world, ledger_month, make_payees
+from orchestration.demo.messy import ACCOUNTING, PLAIN, THOUSANDS, UK_DATES, WITH_BOM, MessPlan
 from orchestration.demo.outcomes import simulate_panel
 from orchestration.demo.placements import census_count, simulate_placements
 from orchestration.demo.schools import make_providers, make_schools
@@ -229,7 +229,7 @@ def generate_demo(
     table = interventions_table(assignment, panel_urn, known_by)
     if len(table):  # nothing has started before autumn 2022: no file rather than an empty one
         path = landing / "interventions.csv"
-        count("interventions", path, write_interventions(path, table, UK_DATES_BOM))
+        count("interventions", path, write_interventions(path, table, UK_DATES))
     budget_rows = [r for r in budget if r.approved_on <= known_by]
     years = sorted({r.year for r in budget_rows if r.budget_type == "original"})
     path = landing / "hn_budget.xlsx"
@@ -238,12 +238,13 @@ def generate_demo(
     count("dsg_funding", path, write_dsg_funding(path, funding, years, THOUSANDS))
     path = landing / "dsg_balance.csv"
     opening = OPENING_BALANCE_2021 * factor * 100
-    count("dsg_balance", path, write_dsg_balance(path, FIRST_FY, opening))
+    count("dsg_balance", path, write_dsg_balance(path, FIRST_FY, opening, WITH_BOM))
     path = landing / "deficit_plan.csv"
     plan = plan_in_force(plans, known_by)
     count("deficit_plan", path, write_deficit_plan(path, plan, ACCOUNTING))
 
     correction = _write_correction(landing, correction_month, seed)
+    mess_files = {kind: name for kind, name in mess.describe().items() if (landing / name).exists()}
     finance = {
         "ledger_spend_gbp_by_year": {fy: p / 100 for fy, p in spend_written.items()},
         "hn_income_gbp_by_year": {financial_year_label(y): funding.hn_income(y) / 100 for y in years},
@@ -262,7 +263,7 @@ def generate_demo(
             "scale": scale,
             "latest_month": latest_month,
             "finance": finance,
-            "deliberate_mess": mess.describe(),
+            "deliberate_mess": mess_files,
             "correction": {
                 "month": correction.month,
                 "file": f"{CORRECTIONS_DIR}/{correction.path.name}",
@@ -284,12 +285,12 @@ def generate_demo(
         rows=rows,
         ground_truth=truth_path,
         correction=correction,
-        mess=mess.describe(),
+        mess=mess_files,
         finance=finance,
     )
 
 
-def _write_correction(landing: Path, lm, seed: int) -> Correction:
+def _write_correction(landing: Path, lm: LedgerMonth, seed: int) -> Correction:
     """A corrected copy of one ledger month in `corrections/`: a few amounts changed, ids kept."""
     rng = np.random.default_rng([seed, 97, lm.month])
     candidates = np.flatnonzero(lm.amount_pence > 0)

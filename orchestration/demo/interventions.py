@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from orchestration.demo.timeline import day, term_bounds
+from orchestration.demo.timeline import term_bounds
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,3 @@ def interventions_table(assignment: Assignment, panel_urn: np.ndarray, known_by:
         )
     table = pd.concat(parts, ignore_index=True)
     return table.sort_values(["start_day", "programme", "school_urn"], kind="stable").reset_index(drop=True)
-
-
-FIRST_COHORT_DAY = day("2022-09-01")

@@ -7,11 +7,12 @@ can point at it:
 - one ledger month exported from the finance system in Windows-1252 with `£` signs and CRLF endings;
 - one ledger month with thousands separators and accounting negatives `(1,234.56)`; the same in
   `dsg_funding.csv` (separators) and `deficit_plan.csv` (accounting negatives);
-- UK dates `DD/MM/YYYY` in one ledger month, one placements snapshot and `interventions.csv`;
+- UK dates `DD/MM/YYYY` in one ledger month, one placements snapshot and `interventions.csv` (which
+  exists once the first programme has started, autumn 2022);
 - `hn_budget.xlsx` instead of a CSV, with a title row above the header;
 - upper-case, padded header names in `schools.csv`;
 - an extra column nobody asked for in one placements snapshot;
-- a UTF-8 byte-order mark on `interventions.csv`;
+- a UTF-8 byte-order mark on `dsg_balance.csv`;
 - a corrected re-delivery of one ledger month in `corrections/` (outside the folder's top level).
 
 Preferred months are spread over the years; when the extract is short (tests) each mess falls back to
@@ -42,7 +43,7 @@ FINANCE_EXPORT = FileStyle(encoding="cp1252", money="pound", line_ending="\r\n")
 ACCOUNTING = FileStyle(money="accounting")
 THOUSANDS = FileStyle(money="thousands")
 UK_DATES = FileStyle(dates="uk")
-UK_DATES_BOM = FileStyle(dates="uk", bom=True)
+WITH_BOM = FileStyle(bom=True)
 
 SCHOOLS_HEADER = (
     " SCHOOL_URN ",
@@ -115,7 +116,7 @@ class MessPlan:
         return PLAIN
 
     def describe(self) -> dict[str, str]:
-        """Kind of mess → file name (relative to the landing folder)."""
+        """Kind of mess → file name (relative to the landing folder); filter on the files written."""
         out = {
             "windows_1252_pound_signs_crlf": f"hn_ledger_{month_label(self.ledger_cp1252)}.csv",
             "thousands_separators": "dsg_funding.csv",
@@ -123,7 +124,7 @@ class MessPlan:
             "uk_dates": "interventions.csv",
             "xlsx_title_row": "hn_budget.xlsx",
             "upper_case_padded_headers": "schools.csv",
-            "utf8_bom": "interventions.csv",
+            "utf8_bom": "dsg_balance.csv",
             "corrected_redelivery": f"corrections/hn_ledger_{month_label(self.ledger_correction)}.csv",
         }
         if self.ledger_accounting is not None:

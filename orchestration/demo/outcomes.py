@@ -31,7 +31,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from orchestration.demo.interventions import PROGRAMMES, Assignment
 from orchestration.demo.timeline import N_WORLD_TERMS
@@ -84,11 +83,11 @@ class PlantedEffect:
 
     def describe(self) -> str:
         size = f"c_g·({self.base} + {self.slope}·min(e,3))"
-        text = (
-            f"{self.outcome}: −{size} × the school-group's own expected level"
-            if self.proportional
-            else f"{self.outcome}: −{size} per 100 pupils (points for absence) per term"
-        )
+        unit = "percentage points" if "absence" in self.outcome else "per 100 pupils"
+        if self.proportional:
+            text = f"{self.outcome}: −{size} × the school-group's own expected level"
+        else:
+            text = f"{self.outcome}: −{size} {unit} per term"
         if self.ehcp_multiplier != 1.0:
             text += f", {self.ehcp_multiplier}× for pupils with an EHCP in mainstream schools"
         return text
@@ -314,22 +313,3 @@ def term_rows(panel: Panel, term: int) -> dict[str, np.ndarray]:
     }
     out.update(dict(zip(MEASURES, blocks, strict=True)))
     return out
-
-
-def panel_frame(panel: Panel, terms: list[int]) -> pd.DataFrame:
-    """Total and EHCP rates per school × term, for checks (not written to the landing folder)."""
-    rows = []
-    for term in terms:
-        sen = {m: panel.sen[m][:, term, :] for m in MEASURES}
-        total = {m: v.sum(-1) for m, v in sen.items()}
-        rows.append(
-            pd.DataFrame(
-                {
-                    "school_urn": panel.urn,
-                    "term_index": term,
-                    "suspension_rate": total["suspensions"] / total["headcount"] * 100,
-                    "absence_rate": total["sessions_missed"] / total["sessions_possible"] * 100,
-                }
-            )
-        )
-    return pd.concat(rows, ignore_index=True)

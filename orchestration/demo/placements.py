@@ -430,7 +430,7 @@ def _stock(rng: np.random.Generator, pool: _Pool, scale: int) -> None:
     dob = np.concatenate(pool.child_dob)[child]
     earliest = np.select(
         [ptype == EY, np.isin(ptype, [SM, SA]), np.isin(ptype, _POST16)],
-        [dob + 730, sep1(sy + 3), sep1(sy + 17)],
+        [dob + 730, sep1(sy + 4), sep1(sy + 17)],
         sep1(sy + 5),
     )
     elapsed = np.ceil(rng.exponential(MEAN_YEARS[ptype] * 0.7 * 365.25)).astype(np.int64) + 1
@@ -456,6 +456,10 @@ def _stock(rng: np.random.Generator, pool: _Pool, scale: int) -> None:
     before_reason = np.select(
         [np.isin(t, [SM, SA]), np.isin(t, [SI, SN]), t == AP], [R_SPECIAL, R_INDEP, R_AP], R_OTHER
     )
+    # a mainstream school placement cannot run past Year 11 (sixth-formers in special schools came later)
+    ok = ~(np.isin(before_type, [MM, MA]) & (before_end > aug31(sy[rows] + 17)))
+    rows, before_start, before_end = rows[ok], before_start[ok], before_end[ok]
+    before_type, before_reason = before_type[ok], before_reason[ok]
     pool.add(
         {
             "child": child[rows],

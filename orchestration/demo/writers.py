@@ -159,9 +159,9 @@ def write_dsg_funding(path: Path, funding: Funding, years: list[int], style: Fil
     return _write(path, _header("dsg_funding"), columns, style)
 
 
-def write_dsg_balance(path: Path, year: int, opening_pence: int) -> int:
-    columns = [text([financial_year_label(year)]), money(np.array([opening_pence]), "plain")]
-    return write_csv(path, _header("dsg_balance"), columns)
+def write_dsg_balance(path: Path, year: int, opening_pence: int, style: FileStyle) -> int:
+    columns = [text([financial_year_label(year)]), money(np.array([opening_pence]), style.money)]
+    return _write(path, _header("dsg_balance"), columns, style)
 
 
 def write_deficit_plan(path: Path, plan: DeficitPlan, style: FileStyle) -> int:
