@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.assets.impact import impact_estimates
 from orchestration.assets.landing import landing_assets
 from orchestration.assets.projection import hn_projection
 from orchestration.assets.public_data import dfe_benchmarks
@@ -14,7 +15,7 @@ from orchestration.jobs import monthly_run_job
 from orchestration.resources import build_resources
 
 defs = dg.Definitions(
-    assets=[*landing_assets, dfe_benchmarks, highneeds_dbt_models, hn_projection, schools_forum_pack],
+    assets=[*landing_assets, dfe_benchmarks, highneeds_dbt_models, hn_projection, impact_estimates, schools_forum_pack],
     jobs=[monthly_run_job],
     schedules=[monthly_schedule],
     sensors=[new_landing_files_sensor, email_on_run_failure],

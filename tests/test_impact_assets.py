@@ -4,7 +4,9 @@
 staggered cohorts and cuts the expected suspension rate by exactly 1.0 per 100 pupils a term from the
 adoption term on; TALC is a placebo adopted in two cohorts with no effect on anything; a two-school pilot
 is too small to estimate; a near-universal roll-out (10 % never adopt) has too few never-treated schools
-to be their only comparison, so not-yet-treated schools join them. One school misses a term and must be
+to be their only comparison, so not-yet-treated schools join them. The adopters of a fifth programme
+had permanent exclusions rising 0.15 per 100 a term faster than the others all along (a parallel-trends
+violation, not an effect), which the pre-trend test must catch. One school misses a term and must be
 dropped from the balanced panel.
 """
 
@@ -21,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.assets.impact import impact_estimates
+from orchestration.assets.impact import event_study_pretrend_p, impact_estimates
 from orchestration.resources import HighNeedsHome
 
 PLANTED_EFFECT_PER_100 = -1.0
@@ -36,6 +38,8 @@ PROGRAMME_COHORTS = {
 PILOT_SCHOOLS = 2
 # drawn from its own stream so the programmes above keep the same data
 ROLLOUT_COHORTS = ((0, 3, 6, 9), (0.1, 0.3, 0.3, 0.3))
+DIVERGING_COHORTS = ((0, 6, 8), (0.5, 0.25, 0.25))
+DIVERGING_SLOPE_PER_100 = 0.15
 CONTRACT_ESTIMATE_COLUMNS = [
     "programme",
     "outcome",
@@ -88,6 +92,9 @@ def simulate_impact_panel(seed: int = 7) -> pd.DataFrame:
         np.asarray(ROLLOUT_COHORTS[0]), N_SCHOOLS, p=ROLLOUT_COHORTS[1]
     )
     cohorts["universal_rollout"] = np.where(offset > 0, FIRST_TERM + offset, 0)
+    extra_rng = np.random.default_rng(seed + 2)
+    offset = extra_rng.choice(np.asarray(DIVERGING_COHORTS[0]), N_SCHOOLS, p=DIVERGING_COHORTS[1])
+    cohorts["diverging_adopters"] = np.where(offset > 0, FIRST_TERM + offset, 0)
 
     t = np.arange(N_TERMS)[None, :]
     rp = cohorts["restorative_practice"][:, None]
@@ -105,6 +112,7 @@ def simulate_impact_panel(seed: int = 7) -> pd.DataFrame:
         + rng.uniform(-1, 1, size=(N_SCHOOLS, N_TERMS))
     )
     sessions_possible = headcount * 130
+    diverging = (cohorts["diverging_adopters"][:, None] > 0) * DIVERGING_SLOPE_PER_100 * t
     sessions_possible_ehcp = headcount_ehcp * 130
     counts = {
         "headcount": headcount,
@@ -120,6 +128,10 @@ def simulate_impact_panel(seed: int = 7) -> pd.DataFrame:
         "sessions_missed_ehcp": rng.binomial(sessions_possible_ehcp, (rate_a + 3) / 100),
         "persistent_absentees_ehcp": rng.binomial(headcount_ehcp, 2.5 * (rate_a + 3) / 100),
     }
+    # drawn after the others from its own stream, so the other programmes' data stay as they were
+    counts["permanent_exclusions"] = counts["permanent_exclusions"] + extra_rng.poisson(
+        headcount * diverging / 100
+    )
     school_terms = pd.DataFrame(
         {
             "school_urn": np.repeat(urns, N_TERMS),
@@ -306,7 +318,12 @@ def test_columns_and_values_are_exactly_the_contracts(run) -> None:
     # every estimated programme × outcome has all four aggregations and the TWFE benchmark
     per_pair = estimates.groupby(["programme", "outcome"]).size()
     assert per_pair.min() >= 5
-    assert set(estimates["programme"]) == {"restorative_practice", "talc", "universal_rollout"}
+    assert set(estimates["programme"]) == {
+        "restorative_practice",
+        "talc",
+        "universal_rollout",
+        "diverging_adopters",
+    }
 
 
 def test_interpretation_names_the_programme_and_the_interval(run) -> None:
@@ -355,7 +372,36 @@ def test_few_never_treated_schools_bring_in_the_not_yet_treated(run) -> None:
     assert rollout["control_group"].isna().sum() == 1  # the TWFE row has no comparison-group choice
     # comparisons: the ~12 never-treated schools plus every school adopting after the first cohort
     assert (cs["n_control_units"] > 40).all() and (cs["n_control_units"] < N_SCHOOLS).all()
-    assert cs["std_error"].gt(0).all() and (cs["n_treated_units"] + cs["n_control_units"] <= N_SCHOOLS).all()
+    # adopters serve as comparisons until they adopt, so more comparisons than never-treated schools
+    assert (cs["n_control_units"] > N_SCHOOLS - cs["n_treated_units"]).all()
+    assert cs["std_error"].gt(0).all()
+
+
+def test_the_pretrend_test_catches_diverging_adopters(run) -> None:
+    _, estimates, _ = run
+    row = _row(estimates, "diverging_adopters", "permanent_exclusion_rate", "callaway_santanna", "simple")
+    assert row.pretrend_p_value < 0.05, row.to_dict()
+    assert "pre-adoption trends differed" in row.interpretation and "caution" in row.interpretation
+    twfe = _row(estimates, "diverging_adopters", "permanent_exclusion_rate", "twfe", "none")
+    assert twfe.pretrend_p_value == row.pretrend_p_value
+    parallel = _row(estimates, "diverging_adopters", "absence_rate", "callaway_santanna", "simple")
+    assert parallel.pretrend_p_value > 0.05
+
+
+def test_no_pretrend_p_value_from_a_cohort_too_small_to_have_a_variance() -> None:
+    from analyses.did import att_gt
+
+    panel = simulate_impact_panel()
+    rows = panel[panel["programme"] == "restorative_practice"].copy()
+    first_adopters = rows.loc[rows["first_treated_term_index"] == FIRST_TERM + 4, "school_urn"].unique()
+    # all but three of the first cohort never adopt: a cohort of three schools
+    rows.loc[rows["school_urn"].isin(first_adopters[3:]), "first_treated_term_index"] = 0
+    rows = rows[rows["school_urn"] != rows["school_urn"].iloc[0]]  # drop the school with a missing term
+    result = att_gt(
+        rows, "absence_rate", "school_urn", "term_index", "first_treated_term_index", method="reg"
+    )
+    p_value, reason = event_study_pretrend_p(result)
+    assert np.isnan(p_value) and "cohort of 3 school(s)" in reason
 
 
 def test_a_programme_too_small_to_estimate_is_skipped_with_its_reason(run) -> None:

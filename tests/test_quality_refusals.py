@@ -36,7 +36,8 @@ from tests.support.pipeline import settings_for
 # ------------------------------------------------------------------------------------- a good folder
 
 UPNS = [make_upn(936, 2001, 12, serial) for serial in (1, 2, 3)]
-LEDGER_MONTHS = ("2023-04", "2023-05", "2023-06")
+LEDGER_MONTHS = tuple(f"{year}-{month:02d}" for year, month in [(2022, m) for m in range(7, 13)] + [(2023, m) for m in range(1, 7)])
+"""A year of ledger months, ending with the placements snapshot month: the forecast needs a year of history."""
 ETHNICITY_SPLIT = {"white": 0.6, "mixed": 0.1, "asian": 0.1, "black": 0.1, "chinese": 0.04, "other": 0.03,
                    "unclassified": 0.03}
 SEN_SPLIT = {"ehcp": 0.04, "sen_support": 0.14, "no_sen": 0.82}
