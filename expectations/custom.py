@@ -28,8 +28,10 @@ class ColumnValuesAreValidUpns(ColumnMapMetricProvider):
         # UPNs repeat across a child's placements: decide each distinct value once.
         codes, distinct = pd.factorize(column.astype("str").str.strip().str.upper())
         valid = pd.array([upn_problem(value) is None for value in distinct], dtype="bool")
-        return pd.Series(valid.take(codes), index=column.index) if len(codes) else pd.Series(
-            [], index=column.index, dtype="bool"
+        return (
+            pd.Series(valid.take(codes), index=column.index)
+            if len(codes)
+            else pd.Series([], index=column.index, dtype="bool")
         )
 
 

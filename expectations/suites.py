@@ -15,12 +15,12 @@ Severity is Great Expectations' own: `critical` refuses the file, `warning` is s
 The suites run on the tables of `orchestration/quality/frames.py`: a contract column as delivered is under
 its own name, its typed value under `<column>__value`. Values that depend on the warehouse or on earlier
 chunks (ids already used, placements in the newest snapshot) are `$PARAMETER`s supplied at validation time.
+Great Expectations builds suites inside a context: get them through `expectations.validate.SuiteRunner`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
@@ -85,40 +85,69 @@ def _column_expectations(dataset: Dataset, column: Column) -> list:
     name = column.name
     found: list = []
     if column.required:
-        found.append(_expect(
-            gxe.ExpectColumnValuesToNotBeNull, rule="required_value_missing", about=name, column=name,
-            message=f"{{count}} [value is|values are] blank, but {name} is required",
-        ))
+        found.append(
+            _expect(
+                gxe.ExpectColumnValuesToNotBeNull,
+                rule="required_value_missing",
+                about=name,
+                column=name,
+                message=f"{{count}} [value is|values are] blank, but {name} is required",
+            )
+        )
     if column.type == "upn":
-        found.append(_expect(
-            ExpectColumnValuesToBeValidUpns, rule="invalid_upn", about=name, column=name, parsed_type="upn",
-            message="{count} [UPN is|UPNs are] not valid: {reasons} ({examples})",
-        ))
+        found.append(
+            _expect(
+                ExpectColumnValuesToBeValidUpns,
+                rule="invalid_upn",
+                about=name,
+                column=name,
+                parsed_type="upn",
+                message="{count} [UPN is|UPNs are] not valid: {reasons} ({examples})",
+            )
+        )
     elif column.type in PARSERS:
         found.append(_parse_expectation(column))
     if column.codes is not None:
         allowed = ", ".join(column.codes) if len(column.codes) <= 15 else "the codes in reference.md"
         note = _CODE_NOTES.get((dataset.name, name), "")
-        found.append(_expect(
-            gxe.ExpectColumnValuesToBeInSet, rule="unknown_code", about=name, column=name, value_set=list(column.codes),
-            message=f"{{count}} [value is|values are] not an accepted {name} ({{examples}}); allowed: "
-            f"{allowed}{note}",
-        ))
+        found.append(
+            _expect(
+                gxe.ExpectColumnValuesToBeInSet,
+                rule="unknown_code",
+                about=name,
+                column=name,
+                value_set=list(column.codes),
+                message=f"{{count}} [value is|values are] not an accepted {name} ({{examples}}); allowed: "
+                f"{allowed}{note}",
+            )
+        )
     if column.type == "text" and not column.personal:
-        found.append(_expect(
-            gxe.ExpectColumnValuesToNotMatchRegex, rule="formula_text", about=name, column=name, severity=WARNING,
-            regex=FORMULA_START_REGEX,
-            message="{count} [value starts|values start] with =, +, - or @ and would run as a formula in a "
-            "spreadsheet ({examples}); [it is|they are] kept as text and shown with a leading ' in "
-            "every report",
-        ))
+        found.append(
+            _expect(
+                gxe.ExpectColumnValuesToNotMatchRegex,
+                rule="formula_text",
+                about=name,
+                column=name,
+                severity=WARNING,
+                regex=FORMULA_START_REGEX,
+                message="{count} [value starts|values start] with =, +, - or @ and would run as a formula "
+                "in a spreadsheet ({examples}); [it is|they are] kept as text and shown with a leading ' in "
+                "every report",
+            )
+        )
     if (column.type == "text" and not column.personal) or column is dataset.columns[0]:
-        found.append(_expect(
-            gxe.ExpectColumnValuesToNotMatchRegex, rule="total_row", about=name, column=name, regex=TOTAL_ROW_REGEX,
-            message="{count} [row looks|rows look] like a totals row ('Total' in "
-            f"{name}): remove total and subtotal rows from the extract; the platform adds the lines up "
-            "itself",
-        ))
+        found.append(
+            _expect(
+                gxe.ExpectColumnValuesToNotMatchRegex,
+                rule="total_row",
+                about=name,
+                column=name,
+                regex=TOTAL_ROW_REGEX,
+                message="{count} [row looks|rows look] like a totals row ('Total' in "
+                f"{name}): remove total and subtotal rows from the extract; the platform adds the lines up "
+                "itself",
+            )
+        )
     return found
 
 
@@ -141,23 +170,44 @@ def _uniqueness_expectations(dataset: Dataset) -> list:
     label = key_column_label(dataset)
     if len(keys) == 1:
         key = keys[0]
-        message = f"{{count}} [row shares its|rows share their] {key} with another row of this file " \
-            f"({{examples}}); each " \
-            f"{key} must appear once"
-        within = _expect(gxe.ExpectColumnValuesToBeUnique, rule=f"duplicate_{key}", about=key,
-                         column=key, message=message)
-        across = _expect(gxe.ExpectColumnValuesToNotBeInSet, rule=f"duplicate_{key}", about=key,
-                         column=key, message=message, value_set={"$PARAMETER": "keys_in_earlier_chunks"})
+        message = (
+            f"{{count}} [row shares its|rows share their] {key} with another row of this file "
+            f"({{examples}}); each {key} must appear once"
+        )
+        within = _expect(
+            gxe.ExpectColumnValuesToBeUnique, rule=f"duplicate_{key}", about=key, column=key, message=message
+        )
+        across = _expect(
+            gxe.ExpectColumnValuesToNotBeInSet,
+            rule=f"duplicate_{key}",
+            about=key,
+            column=key,
+            message=message,
+            value_set={"$PARAMETER": "keys_in_earlier_chunks"},
+        )
         return [within, across]
-    message = f"{{count}} [row repeats|rows repeat] the {label} of another row of this file ({{examples}}); " \
-            "each must " \
-        "appear once"
+    message = (
+        f"{{count}} [row repeats|rows repeat] the {label} of another row of this file ({{examples}}); "
+        "each must appear once"
+    )
     example = " ".join(f"{{{key}}}" for key in keys)
-    within = _expect(gxe.ExpectCompoundColumnsToBeUnique, rule="duplicate_row", about=label,
-                     message=message, example=example, column_list=list(keys))
-    across = _expect(gxe.ExpectColumnValuesToNotBeInSet, rule="duplicate_row", about=label, message=message,
-                     example=example, column=ROW_KEY,
-                     value_set={"$PARAMETER": "keys_in_earlier_chunks"})
+    within = _expect(
+        gxe.ExpectCompoundColumnsToBeUnique,
+        rule="duplicate_row",
+        about=label,
+        message=message,
+        example=example,
+        column_list=list(keys),
+    )
+    across = _expect(
+        gxe.ExpectColumnValuesToNotBeInSet,
+        rule="duplicate_row",
+        about=label,
+        message=message,
+        example=example,
+        column=ROW_KEY,
+        value_set={"$PARAMETER": "keys_in_earlier_chunks"},
+    )
     return [within, across]
 
 
@@ -170,11 +220,21 @@ def _table_expectations(dataset: Dataset) -> list:
     required = [column.name for column in dataset.columns if not column.optional_column]
     return [
         # The reader refuses a missing column first, naming what it was probably renamed to.
-        _expect(gxe.ExpectTableColumnsToMatchSet, rule="missing_column", about=None, column_set=required,
-                exact_match=False, message="the header row is missing some of the columns "
-                f"{', '.join(required)}"),
-        _expect(gxe.ExpectTableRowCountToBeBetween, rule="no_data_rows", about=None, min_value=1,
-                message=f"the file has a header but no data rows: {why}"),
+        _expect(
+            gxe.ExpectTableColumnsToMatchSet,
+            rule="missing_column",
+            about=None,
+            column_set=required,
+            exact_match=False,
+            message=f"the header row is missing some of the columns {', '.join(required)}",
+        ),
+        _expect(
+            gxe.ExpectTableRowCountToBeBetween,
+            rule="no_data_rows",
+            about=None,
+            min_value=1,
+            message=f"the file has a header but no data rows: {why}",
+        ),
     ]
 
 
@@ -183,15 +243,23 @@ def _table_expectations(dataset: Dataset) -> list:
 
 def _not_negative(column: str, why: str, rule: str = "negative_amount") -> object:
     return _expect(
-        gxe.ExpectColumnValuesToBeBetween, rule=rule, about=column, column=value_column(column), min_value=0,
+        gxe.ExpectColumnValuesToBeBetween,
+        rule=rule,
+        about=column,
+        column=value_column(column),
+        min_value=0,
         message=f"{{count}} [value is|values are] below zero ({{examples}}): {why}",
     )
 
 
 def _ends_before_start(start: str, end: str, what: str) -> object:
     return _expect(
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB, rule="end_before_start", about=end,
-        column_A=value_column(end), column_B=value_column(start), or_equal=True,
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB,
+        rule="end_before_start",
+        about=end,
+        column_A=value_column(end),
+        column_B=value_column(start),
+        or_equal=True,
         ignore_row_if="either_value_is_missing",
         example=f"{start} {{{start}}}, {end} {{{end}}}",
         message=f"{{count}} [{what} ends|{what}s end] before [it starts|they start] ({{examples}}): "
@@ -202,37 +270,54 @@ def _ends_before_start(start: str, end: str, what: str) -> object:
 def _ledger_rules() -> list:
     return [
         _expect(
-            gxe.ExpectColumnValuesToNotBeInSet, rule="duplicate_transaction_id_across_deliveries",
-            about="transaction_id", column="transaction_id",
+            gxe.ExpectColumnValuesToNotBeInSet,
+            rule="duplicate_transaction_id_across_deliveries",
+            about="transaction_id",
+            column="transaction_id",
             value_set={"$PARAMETER": "transaction_ids_in_other_deliveries"},
             message="{count} transaction [id was|ids were] already loaded from {other_files} ({examples}): a "
             "transaction id is unique across all months; to correct an earlier month, deliver that "
             "month's file again",
         ),
         _expect(
-            gxe.ExpectColumnValuesToBeInSet, rule="placement_not_in_snapshot", about="placement_id",
+            gxe.ExpectColumnValuesToBeInSet,
+            rule="placement_not_in_snapshot",
+            about="placement_id",
             column="placement_id",
             value_set={"$PARAMETER": "placement_ids_in_newest_snapshot"},
             message="{count} [placement_id is|placement_ids are] not in {snapshot} ({examples}): a line "
             "paying for a placement must name a placement the case-management system knows",
         ),
         _expect(
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB, rule="posting_date_before_period",
-            about="posting_date", column_A=value_column("posting_date"), column_B="period_first_day",
-            or_equal=True, ignore_row_if="either_value_is_missing",
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB,
+            rule="posting_date_before_period",
+            about="posting_date",
+            column_A=value_column("posting_date"),
+            column_B="period_first_day",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
             example="posted {posting_date} to {period}",
             message="{count} [line is|lines are] posted before [its|their] accounting month ({examples}): "
             "posting_date must fall in or after period",
         ),
         _expect(
-            gxe.ExpectColumnValuesToNotBeInSet, rule="zero_amount", about="amount_gbp",
-            column=value_column("amount_gbp"), value_set=[0],
+            gxe.ExpectColumnValuesToNotBeInSet,
+            rule="zero_amount",
+            about="amount_gbp",
+            column=value_column("amount_gbp"),
+            value_set=[0],
             message="{count} [line is|lines are] for £0: a ledger line must move money (credits are "
             "negative)",
         ),
         _expect(
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB, rule="unusual_monthly_spend", about="amount_gbp",
-            severity=WARNING, scope=FILE, column_A="unusual_above_gbp", column_B="spend_gbp", or_equal=True,
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB,
+            rule="unusual_monthly_spend",
+            about="amount_gbp",
+            severity=WARNING,
+            scope=FILE,
+            column_A="unusual_above_gbp",
+            column_B="spend_gbp",
+            or_equal=True,
             ignore_row_if="either_value_is_missing",
             example="s251 line {s251_line} in {period}: £{spend_gbp:,.0f} against a usual £"
             "{usual_monthly_spend_gbp:,.0f}",
@@ -248,14 +333,21 @@ def _placements_rules() -> list:
         _ends_before_start("placement_start", "placement_end", "placement"),
         _not_negative("annual_cost_gbp", "annual_cost_gbp is the agreed annual cost and cannot be negative"),
         _expect(
-            gxe.ExpectColumnValuesToBeBetween, rule="implausible_annual_cost", about="annual_cost_gbp",
+            gxe.ExpectColumnValuesToBeBetween,
+            rule="implausible_annual_cost",
+            about="annual_cost_gbp",
             column=value_column("annual_cost_gbp"),
-            severity=WARNING, max_value=MAX_PLAUSIBLE_ANNUAL_COST_GBP,
-            message=f"{{count}} [placement costs|placements cost] more than £{MAX_PLAUSIBLE_ANNUAL_COST_GBP:,} "
+            severity=WARNING,
+            max_value=MAX_PLAUSIBLE_ANNUAL_COST_GBP,
+            message=f"{{count}} [placement costs|placements cost] more than "
+            f"£{MAX_PLAUSIBLE_ANNUAL_COST_GBP:,} "
             "a year ({examples}): check [it is an annual cost|they are annual costs], not a total or a typo",
         ),
         _expect(
-            gxe.ExpectColumnValuesToBeNull, rule="end_reason_while_open", about="end_reason", column="end_reason",
+            gxe.ExpectColumnValuesToBeNull,
+            rule="end_reason_while_open",
+            about="end_reason",
+            column="end_reason",
             severity=WARNING,
             row_condition=RowColumn("placement_end").is_null(),
             message="{count} open [placement has|placements have] an end_reason ({examples}): end_reason "
@@ -265,35 +357,52 @@ def _placements_rules() -> list:
 
 
 def _school_outcomes_rules() -> list:
-    pairs = [(group, characteristic) for group, members in CHARACTERISTICS_BY_GROUP.items()
-             for characteristic in members]
+    pairs = [
+        (group, characteristic)
+        for group, members in CHARACTERISTICS_BY_GROUP.items()
+        for characteristic in members
+    ]
     rules: list = [
         _not_negative(count, "counts are whole numbers of 0 or more", rule="negative_count")
         for count in SCHOOL_OUTCOME_COUNTS
     ]
     rules += [
         _expect(
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB, rule="sessions_missed_exceed_possible",
-            about="sessions_missed", column_A=value_column("sessions_possible"),
-            column_B=value_column("sessions_missed"), or_equal=True, ignore_row_if="either_value_is_missing",
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB,
+            rule="sessions_missed_exceed_possible",
+            about="sessions_missed",
+            column_A=value_column("sessions_possible"),
+            column_B=value_column("sessions_missed"),
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
             example="{sessions_missed} missed of {sessions_possible}",
             message="{count} [row has|rows have] more sessions missed than possible ({examples})",
         ),
         _expect(
-            gxe.ExpectColumnPairValuesToBeInSet, rule="characteristic_not_in_group", about="characteristic",
-            column_A="characteristic_group", column_B="characteristic", value_pairs_set=pairs,
-            ignore_row_if="either_value_is_missing", example="{characteristic_group}: {characteristic}",
+            gxe.ExpectColumnPairValuesToBeInSet,
+            rule="characteristic_not_in_group",
+            about="characteristic",
+            column_A="characteristic_group",
+            column_B="characteristic",
+            value_pairs_set=pairs,
+            ignore_row_if="either_value_is_missing",
+            example="{characteristic_group}: {characteristic}",
             message="{count} [row has|rows have] a characteristic that does not belong to [its|their] "
             "characteristic_group ({examples})",
         ),
     ]
     rules += [
         _expect(
-            gxe.ExpectColumnPairValuesToBeEqual, rule="total_not_sum_of_group", about=count, scope=FILE,
-            column_A=count, column_B=f"{count}__group_sum", ignore_row_if="either_value_is_missing",
+            gxe.ExpectColumnPairValuesToBeEqual,
+            rule="total_not_sum_of_group",
+            about=count,
+            scope=FILE,
+            column_A=count,
+            column_B=f"{count}__group_sum",
+            ignore_row_if="either_value_is_missing",
             example=f"school {{school_urn}} {{academic_year}} {{term}}: total {{{count}}}, "
             f"{{characteristic_group}} rows add up to {{{count}__group_sum}}",
-            message=f"{{count}} `total` [row does|rows do] not equal the sum of [its|their] group's rows in "
+            message=f"{{count}} 'total' [row does|rows do] not equal the sum of [its|their] group's rows in "
             f"{count} ({{examples}})",
         )
         for count in SCHOOL_OUTCOME_COUNTS
@@ -318,7 +427,6 @@ _DATASET_RULES: dict[str, Callable[[], list]] = {
 }
 
 
-@cache
 def build_suite(dataset_name: str) -> gx.ExpectationSuite:
     """The dataset's suite: contract columns, keys and table first, then the dataset's own rules."""
     dataset = DATASETS[dataset_name]

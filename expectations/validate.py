@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import html
 from pathlib import Path
 
 import great_expectations as gx
@@ -23,6 +24,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 from expectations.suites import FILE, ROWS, build_suite
 from orchestration.contract import Dataset
 from orchestration.parsing.reading import SOURCE_ROW
+from orchestration.parsing.safe_text import neutralise_formula
 from orchestration.parsing.upn import mask_identifier, upn_problem
 from orchestration.parsing.values import PARSERS
 from orchestration.quality.frames import VALUE_SUFFIX
@@ -95,7 +97,7 @@ class SuiteRunner:
         parameters: dict[str, list[object]],
         label: str,
     ):
-        """Validate `frame` against the expectations of one scope (`rows` or `file`) of the dataset's suite."""
+        """Validate `frame` against the expectations of one scope (`rows` or `file`) of the suite."""
         suite = self.suite(dataset)
         scoped = self._scoped(suite, scope)
         if not scoped.expectations:
@@ -109,7 +111,7 @@ class SuiteRunner:
         return result
 
     def _keep(self, result, suite_name: str, label: str) -> None:
-        masked = mask_identifiers(result)
+        masked = safe_for_docs(result)
         suite_id = ExpectationSuiteIdentifier(name=suite_name)
         key = ValidationResultIdentifier(
             expectation_suite_identifier=suite_id, run_id=self._run_id, batch_identifier=label
@@ -146,7 +148,8 @@ def _raise_on_broken_expectations(result) -> None:
         for one in infos:
             if isinstance(one, dict) and one.get("raised_exception"):
                 raise RuntimeError(
-                    f"expectation {item.expectation_config.type} ({item.expectation_config.meta.get('rule')}) "
+                    f"expectation {item.expectation_config.type} "
+                    f"({item.expectation_config.meta.get('rule')}) "
                     f"could not run: {one.get('exception_message')}"
                 )
 
@@ -155,32 +158,40 @@ def _base_column(name: str | None) -> str | None:
     return name.removesuffix(VALUE_SUFFIX) if name else name
 
 
-def mask_identifiers(result):
-    """A copy of a validation result in which no identifying value is in clear (for Data Docs)."""
-    masked = copy.deepcopy(result)
-    for item in masked.results:
+def safe_for_docs(result):
+    """A copy of a validation result that is safe to publish as Data Docs.
+
+    Identifying values are masked (`A91…`); every other delivered value is HTML-escaped and has its
+    formula start neutralised, because the Data Docs pages put values into HTML as they are.
+    """
+    safe = copy.deepcopy(result)
+    for item in safe.results:
         config = item.expectation_config
         columns = {
-            _base_column(config.kwargs.get(k)) for k in ("column", "column_A", "column_B") if config.kwargs.get(k)
+            _base_column(config.kwargs.get(k))
+            for k in ("column", "column_A", "column_B")
+            if config.kwargs.get(k)
         } | {_base_column(c) for c in config.kwargs.get("column_list") or []}
-        if not columns & IDENTIFYING_COLUMNS:
-            continue
+        clean = _mask if columns & IDENTIFYING_COLUMNS else _escape
         if isinstance(config.kwargs.get("value_set"), list):
-            config.kwargs["value_set"] = [_mask(v) for v in config.kwargs["value_set"][:MAX_EXAMPLES]]
+            values = config.kwargs["value_set"]
+            config.kwargs["value_set"] = clean(values[:MAX_EXAMPLES] if clean is _mask else values)
         outcome = item.result or {}
-        for key in ("partial_unexpected_list", "unexpected_list"):
+        for key in (
+            "partial_unexpected_list",
+            "unexpected_list",
+            "partial_unexpected_counts",
+            "observed_value",
+        ):
             if key in outcome:
-                outcome[key] = [_mask(v) for v in outcome[key]]
-        if "partial_unexpected_counts" in outcome:
-            outcome["partial_unexpected_counts"] = [
-                {**entry, "value": _mask(entry.get("value"))} for entry in outcome["partial_unexpected_counts"]
-            ]
+                outcome[key] = clean(outcome[key])
         for key in ("partial_unexpected_index_list", "unexpected_index_list"):
             if key in outcome:
                 outcome[key] = [
-                    {k: (v if k == SOURCE_ROW else _mask(v)) for k, v in entry.items()} for entry in outcome[key]
+                    {k: (v if k == SOURCE_ROW else clean(v)) for k, v in entry.items()}
+                    for entry in outcome[key]
                 ]
-    return masked
+    return safe
 
 
 def _mask(value: object) -> object:
@@ -189,8 +200,18 @@ def _mask(value: object) -> object:
     if isinstance(value, tuple | list):
         return [_mask(v) for v in value]
     if isinstance(value, dict):
-        return {k: _mask(v) for k, v in value.items()}
+        return {k: (v if k == "count" else _mask(v)) for k, v in value.items()}
     return mask_identifier(str(value))
+
+
+def _escape(value: object) -> object:
+    if isinstance(value, str):
+        return html.escape(neutralise_formula(value))
+    if isinstance(value, tuple | list):
+        return [_escape(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _escape(v) for k, v in value.items()}
+    return value
 
 
 # ------------------------------------------------------------------------------ results → findings
@@ -235,15 +256,20 @@ def _examples(failing: pd.DataFrame, meta: dict) -> list[str]:
     for record in failing.to_dict("records"):
         if template:
             shown = {
-                name: (display_value(value, name) if name in IDENTIFYING_COLUMNS or isinstance(value, str)
-                       else _plain(value))
+                name: (
+                    display_value(value, name)
+                    if name in IDENTIFYING_COLUMNS or isinstance(value, str)
+                    else _plain(value)
+                )
                 for name, value in record.items()
             }
             try:
                 text = display_value(template.format_map(_Blank(shown)), None, limit=_EXAMPLE_LINE_CHARS)
             except (ValueError, TypeError):  # a number format over a blank value
                 text = display_value(
-                    template.format_map(_Blank({k: str(v) for k, v in shown.items()})), None, limit=_EXAMPLE_LINE_CHARS
+                    template.format_map(_Blank({k: str(v) for k, v in shown.items()})),
+                    None,
+                    limit=_EXAMPLE_LINE_CHARS,
                 )
         elif column in record:
             text = display_value(record[column], column)
@@ -282,4 +308,4 @@ def _reasons(failing: pd.DataFrame, meta: dict) -> list[str]:
     return list(dict.fromkeys(reasons.tolist()))
 
 
-__all__ = ["FILE", "ROWS", "SuiteRunner", "add_findings", "mask_identifiers"]
+__all__ = ["FILE", "ROWS", "SuiteRunner", "add_findings", "safe_for_docs"]

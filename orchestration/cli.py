@@ -10,10 +10,14 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from orchestration.settings import Settings
+
+if TYPE_CHECKING:
+    from orchestration.quality.check import FolderCheck
 
 _HOME_HELP = "Folder for the warehouse, archive, quarantine and reports. Default: $HIGHNEEDS_HOME, else ./.highneeds"
 
@@ -118,7 +122,7 @@ def check(landing: Path, home: Path | None, as_json: bool) -> None:
     sys.exit(0 if outcome.passed else 1)
 
 
-def _echo_check(outcome) -> None:  # noqa: ANN001 - orchestration.quality.check.FolderCheck
+def _echo_check(outcome: FolderCheck) -> None:
     from orchestration.quality.report import safe_json
 
     refused = [report for report in outcome.reports if report.refused]
@@ -127,6 +131,8 @@ def _echo_check(outcome) -> None:  # noqa: ANN001 - orchestration.quality.check.
     for report in outcome.reports:
         mark = "✗" if report.refused else ("!" if report.warnings else "✓")
         verdict = "would be REFUSED" if report.refused else f"{report.rows_checked:,} rows, ok"
+        if report.already_loaded:
+            mark, verdict = "=", "loaded already, unchanged"
         click.echo(f"{mark} {report.name}: {verdict}")
         for problem in report.problems:
             where = ", ".join(

@@ -1,11 +1,11 @@
 """Loading landing files into the warehouse's `raw` schema, through the quality gate.
 
-One dataset is loaded in one transaction. Inside it, each new or changed file is copied out of the
-landing folder (so what is checked is exactly what is loaded, even if the shared drive changes under us),
-checked chunk by chunk against its suite (`orchestration/quality/`), and its clean chunks are staged.
-A file with an error is copied to quarantine with its report and left out; the files that passed then
-replace their months (or the whole reference table) and the transaction commits. So a bad file never
-changes what the warehouse holds for its month, and the good files of the same dataset still load.
+Each new or changed file of a dataset is copied out of the landing folder (so what is checked is exactly
+what is loaded, even if the shared drive changes under us), checked chunk by chunk against its suite
+(`orchestration/quality/`), and its clean chunks are staged in scratch tables. A file with an error is
+copied to quarantine with its report and left out. Only when every file has been checked does one
+transaction replace the months of the files that passed (or the whole reference table). So a bad file
+never changes what the warehouse holds for its month, and the good files of the same dataset still load.
 The landing folder is only ever read; copies go to the archive and to quarantine.
 """
 
@@ -25,18 +25,21 @@ import pandas as pd
 
 from orchestration.conform import ConformedTable
 from orchestration.contract import Dataset, LandingFile, landing_files
-from orchestration.parsing.reading import DEFAULT_CHUNK_ROWS, RawTable
+from orchestration.parsing.reading import RawTable
 from orchestration.problems import Problem
 from orchestration.pseudonymise import age_in_years, national_curriculum_year, pseudonymise_upns
 from orchestration.quality.check import check_landing_file, duplicate_deliveries
 from orchestration.quality.context import ValidationContext
 from orchestration.quality.quarantine import quarantine_file
 from orchestration.quality.report import FileReport, LandingFilesRefused, message_path
+from orchestration.quality.rules import CHUNK_ROWS
 from orchestration.settings import Settings
-from orchestration.warehouse import transaction
+from orchestration.warehouse import connect
 
 RAW_SCHEMA = "raw"
 LOAD_LOG = f"{RAW_SCHEMA}._file_loads"
+STAGING_SCHEMA = "_ingest_staging"
+"""Scratch tables holding a file's checked rows until the load's transaction moves them into `raw`."""
 
 _SQL_TYPES = {
     "text": "varchar",
@@ -57,7 +60,11 @@ _LINEAGE_COLUMNS = {
     "_loaded_at": "timestamp",
     "_extra_columns": "varchar",
 }
-_DERIVED_PLACEMENT_COLUMNS = {"pupil_pseudonym": "varchar", "age_at_extract": "integer", "nc_year_at_extract": "integer"}
+_DERIVED_PLACEMENT_COLUMNS = {
+    "pupil_pseudonym": "varchar",
+    "age_at_extract": "integer",
+    "nc_year_at_extract": "integer",
+}
 
 
 def raw_table_columns(dataset: Dataset) -> dict[str, str]:
@@ -116,7 +123,7 @@ def shape_for_raw_table(
             out["age_at_extract"] = age_in_years(typed["date_of_birth"], on)
             out["nc_year_at_extract"] = national_curriculum_year(typed["date_of_birth"], on)
         else:
-            out[column.name] = typed[column.name] if column.name in typed else None
+            out[column.name] = typed.get(column.name)
     out["_extract_month"] = landing_file.extract_month
     out["_source_file"] = landing_file.name
     out["_source_sha256"] = sha256
@@ -124,7 +131,9 @@ def shape_for_raw_table(
     out["_loaded_at"] = loaded_at
     if conformed.extra_columns:
         extras = conformed.extras[conformed.extra_columns]
-        out["_extra_columns"] = [json.dumps(record, ensure_ascii=False) for record in extras.to_dict("records")]
+        out["_extra_columns"] = [
+            json.dumps(record, ensure_ascii=False) for record in extras.to_dict("records")
+        ]
     else:
         out["_extra_columns"] = None
     return out
@@ -187,7 +196,7 @@ def archive_copy(settings: Settings, dataset: Dataset, staged: Path, sha256: str
 
 @dataclass
 class StagedFile:
-    """A file that passed its checks, its rows waiting in a staging table of the load's transaction."""
+    """A file being checked, its clean rows waiting in a scratch table for the load's transaction."""
 
     landing_file: LandingFile
     staged_path: Path
@@ -200,8 +209,26 @@ class StagedFile:
         return self.landing_file.extract_month or ""
 
 
+def _staging_table(dataset: Dataset, number: int) -> str:
+    return f"{STAGING_SCHEMA}.{dataset.name}__{number}"
+
+
+def _drop_staging_tables(connection: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
+    names = connection.execute(
+        "select table_name from information_schema.tables"
+        " where table_schema = ? and starts_with(table_name, ?)",
+        [STAGING_SCHEMA, f"{dataset.name}__"],
+    ).fetchall()
+    for (name,) in names:
+        connection.execute(f"drop table if exists {STAGING_SCHEMA}.{name}")
+
+
 class _ChunkStager:
-    """The sink `check_landing_file` hands each clean chunk to: shaped for the raw table and staged."""
+    """The sink `check_landing_file` hands each clean chunk to: shaped for the raw table and staged.
+
+    Staged rows are committed as they come, outside the load's transaction, so a million-row file does
+    not sit in memory as one uncommitted insert; they reach `raw` only in that transaction.
+    """
 
     def __init__(
         self, connection: duckdb.DuckDBPyConnection, staged: StagedFile, loaded_at: datetime, key: bytes
@@ -213,16 +240,20 @@ class _ChunkStager:
         dataset = staged.landing_file.dataset
         self.columns = raw_table_columns(dataset)
         column_sql = ", ".join(f"{name} {sql_type}" for name, sql_type in self.columns.items())
-        connection.execute(f"create or replace temp table {staged.table} ({column_sql})")
+        connection.execute(f"create or replace table {staged.table} ({column_sql})")
 
     def __call__(self, raw_chunk: RawTable, conformed: ConformedTable) -> None:
         frame = shape_for_raw_table(
             conformed, self.staged.landing_file, self.staged.sha256, self.loaded_at, self.key
         )
-        select_list = ", ".join(f"cast({name} as {sql_type}) as {name}" for name, sql_type in self.columns.items())
+        select_list = ", ".join(
+            f"cast({name} as {sql_type}) as {name}" for name, sql_type in self.columns.items()
+        )
         self.connection.register("staged_chunk", frame)
         try:
-            self.connection.execute(f"insert into {self.staged.table} by name select {select_list} from staged_chunk")
+            self.connection.execute(
+                f"insert into {self.staged.table} by name select {select_list} from staged_chunk"
+            )
         finally:
             self.connection.unregister("staged_chunk")
         self.staged.rows += len(frame)
@@ -244,7 +275,6 @@ def write_staged_files(
         else:
             connection.execute(f"delete from {table}")
         connection.execute(f"insert into {table} by name select * from {staged.table}")
-        connection.execute(f"drop table {staged.table}")
         connection.execute(
             f"insert into {LOAD_LOG} values (?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -266,7 +296,7 @@ def load_landing_dataset(
     loaded_at: datetime | None = None,
     progress: Callable[[str], None] | None = None,
     raise_on_refusal: bool = True,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> LoadResult:
     """Check and load the dataset's new or changed landing files; unchanged files are skipped.
 
@@ -288,56 +318,72 @@ def load_landing_dataset(
     settings.home.mkdir(parents=True, exist_ok=True)
 
     with (
-        transaction(settings.warehouse) as connection,
+        connect(settings.warehouse) as connection,
         tempfile.TemporaryDirectory(dir=settings.home, prefix=".staging-") as staging_dir,
     ):
         ensure_raw_tables(connection, dataset)
+        connection.execute(f"create schema if not exists {STAGING_SCHEMA}")
+        _drop_staging_tables(connection, dataset)  # left behind by a run that was killed
         previously_loaded = loaded_versions(connection, dataset)
         context = ValidationContext(dataset, connection)
         accepted: list[StagedFile] = []
-        for number, landing_file in enumerate(files):
-            month = landing_file.extract_month or ""
-            if landing_file.name not in duplicates and previously_loaded.get(month) == file_sha256(
-                landing_file.path
-            ):
-                result.files_unchanged.append(landing_file.name)
-                continue
-            report(f"{dataset.name}: checking {landing_file.name}")
-            staged_path, sha256 = stage_copy(landing_file.path, Path(staging_dir))
-            staged_file = LandingFile(path=staged_path, dataset=dataset, extract_month=landing_file.extract_month)
-            staged = StagedFile(staged_file, staged_path, sha256, table=f"staging_{dataset.name}_{number}")
-            if landing_file.name in duplicates:
-                file_report = FileReport(landing_file=staged_file, sha256=sha256)
-                file_report.add_problem(duplicates[landing_file.name])
-            else:
-                runner = runner or SuiteRunner(settings.home)
-                stager = _ChunkStager(connection, staged, loaded_at, key)
-                file_report = check_landing_file(
-                    staged_file, context, runner, sha256=sha256, sink=stager, chunk_rows=chunk_rows
+        try:
+            for number, landing_file in enumerate(files):
+                month = landing_file.extract_month or ""
+                if landing_file.name not in duplicates and previously_loaded.get(month) == file_sha256(
+                    landing_file.path
+                ):
+                    result.files_unchanged.append(landing_file.name)
+                    continue
+                report(f"{dataset.name}: checking {landing_file.name}")
+                staged_path, sha256 = stage_copy(landing_file.path, Path(staging_dir))
+                staged_file = LandingFile(
+                    path=staged_path, dataset=dataset, extract_month=landing_file.extract_month
                 )
-            result.reports.append(file_report)
-            if file_report.refused:
-                connection.execute(f"drop table if exists {staged.table}")
-                quarantine_file(settings.quarantine_dir, file_report, staged_path, loaded_at)
-                report(
-                    f"{dataset.name}: REFUSED {landing_file.name} — {file_report.errors[0]} "
-                    f"(report: {message_path(file_report.quarantined_as)})"
-                )
-                continue
-            accepted.append(staged)
-        archived = {
-            staged.landing_file.name: archive_copy(settings, dataset, staged.staged_path, staged.sha256)
-            for staged in accepted
-        }
-        write_staged_files(connection, dataset, accepted, archived, previously_loaded, loaded_at)
-        table = f"{RAW_SCHEMA}.{dataset.name}"
-        result.rows_in_table = connection.execute(f"select count(*) from {table}").fetchall()[0][0]
+                staged = StagedFile(staged_file, staged_path, sha256, table=_staging_table(dataset, number))
+                if landing_file.name in duplicates:
+                    file_report = FileReport(landing_file=staged_file, sha256=sha256)
+                    file_report.add_problem(duplicates[landing_file.name])
+                else:
+                    runner = runner or SuiteRunner(settings.home)
+                    stager = _ChunkStager(connection, staged, loaded_at, key)
+                    file_report = check_landing_file(
+                        staged_file, context, runner, sha256=sha256, sink=stager, chunk_rows=chunk_rows
+                    )
+                result.reports.append(file_report)
+                if file_report.refused:
+                    connection.execute(f"drop table if exists {staged.table}")
+                    quarantine_file(settings.quarantine_dir, file_report, staged_path, loaded_at)
+                    report(
+                        f"{dataset.name}: REFUSED {landing_file.name} — {file_report.errors[0]} "
+                        f"(report: {message_path(file_report.quarantined_as)})"
+                    )
+                    continue
+                accepted.append(staged)
+            archived = {
+                staged.landing_file.name: archive_copy(settings, dataset, staged.staged_path, staged.sha256)
+                for staged in accepted
+            }
+            # Everything was checked: only now does the warehouse change, all at once or not at all.
+            connection.execute("begin transaction")
+            try:
+                write_staged_files(connection, dataset, accepted, archived, previously_loaded, loaded_at)
+                connection.execute("commit")
+            except BaseException:
+                connection.execute("rollback")
+                raise
+            table = f"{RAW_SCHEMA}.{dataset.name}"
+            result.rows_in_table = connection.execute(f"select count(*) from {table}").fetchall()[0][0]
+        finally:
+            _drop_staging_tables(connection, dataset)
 
     if runner is not None and runner.results_kept:
         result.data_docs = runner.build_data_docs()
     result.files_loaded = [staged.landing_file.name for staged in accepted]
     result.rows_loaded = sum(staged.rows for staged in accepted)
-    result.months_replaced = [s.month_key for s in accepted if s.month_key in previously_loaded and s.month_key]
+    result.months_replaced = [
+        s.month_key for s in accepted if s.month_key in previously_loaded and s.month_key
+    ]
     if result.refused and raise_on_refusal:
         raise LandingFilesRefused(result.refused)
     return result

@@ -19,9 +19,15 @@ from tests.test_quality_refusals import ledger_month, warehouse_fingerprint, wri
 
 def _no_great_expectations(code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", f"{code}\nimport sys\n"
-         "assert not [m for m in sys.modules if m.startswith('great_expectations')], 'GX imported'"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-c",
+            f"{code}\nimport sys\n"
+            "assert not [m for m in sys.modules if m.startswith('great_expectations')], 'GX imported'",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -75,7 +81,9 @@ def test_a_refused_file_fails_the_blocking_check_and_stops_everything_downstream
     metadata = contract.metadata
     assert metadata["files_refused"].value == ["hn_ledger_2023-07.csv"]
     assert "unknown\\_code" in metadata["problems"].value and "s251\\_line" in metadata["problems"].value
-    assert metadata["data_docs"].value.startswith("file://") and metadata["data_docs"].value.endswith("index.html")
+    assert metadata["data_docs"].value.startswith("file://") and metadata["data_docs"].value.endswith(
+        "index.html"
+    )
     assert Path(metadata["data_docs"].value.removeprefix("file://")).exists()
     assert evaluations[("raw/placements", CONTRACT_CHECK)].passed  # nothing new: passes, says so
     assert evaluations[("raw/hn_ledger", PLAUSIBILITY_CHECK)].severity == dg.AssetCheckSeverity.WARN

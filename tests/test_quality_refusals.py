@@ -36,29 +36,62 @@ from tests.support.pipeline import settings_for
 # ------------------------------------------------------------------------------------- a good folder
 
 UPNS = [make_upn(936, 2001, 12, serial) for serial in (1, 2, 3)]
-LEDGER_MONTHS = tuple(f"{year}-{month:02d}" for year, month in [(2022, m) for m in range(7, 13)] + [(2023, m) for m in range(1, 7)])
-"""A year of ledger months, ending with the placements snapshot month: the forecast needs a year of history."""
-ETHNICITY_SPLIT = {"white": 0.6, "mixed": 0.1, "asian": 0.1, "black": 0.1, "chinese": 0.04, "other": 0.03,
-                   "unclassified": 0.03}
+LEDGER_MONTHS = tuple(
+    f"{year}-{month:02d}"
+    for year, month in [(2022, m) for m in range(7, 13)] + [(2023, m) for m in range(1, 7)]
+)
+"""A year of ledger months up to the snapshot month: the placements forecast needs a year of history."""
+ETHNICITY_SPLIT = {
+    "white": 0.6,
+    "mixed": 0.1,
+    "asian": 0.1,
+    "black": 0.1,
+    "chinese": 0.04,
+    "other": 0.03,
+    "unclassified": 0.03,
+}
 SEN_SPLIT = {"ehcp": 0.04, "sen_support": 0.14, "no_sen": 0.82}
 
 
 def ledger_month(month: str) -> list[dict[str, object]]:
     """Seven lines: five for an independent special placement, two top-ups for a mainstream one."""
-    lines = [ledger_line(f"T{month}-{n}", month, "1.2.3", "5000.00", "special_independent", "P1",
-                         provider_urn="100003") for n in range(1, 6)]
-    lines += [ledger_line(f"T{month}-{n}", month, "1.2.1", "583.33", "mainstream_maintained", "P2",
-                          provider_urn="100001") for n in (6, 7)]
+    lines = [
+        ledger_line(
+            f"T{month}-{n}", month, "1.2.3", "5000.00", "special_independent", "P1", provider_urn="100003"
+        )
+        for n in range(1, 6)
+    ]
+    lines += [
+        ledger_line(
+            f"T{month}-{n}", month, "1.2.1", "583.33", "mainstream_maintained", "P2", provider_urn="100001"
+        )
+        for n in (6, 7)
+    ]
     return lines
 
 
-def school_outcome_rows(school_urn: str, academic_year: str, term: str, headcount: int) -> list[dict[str, object]]:
+def school_outcome_rows(
+    school_urn: str, academic_year: str, term: str, headcount: int
+) -> list[dict[str, object]]:
     """A total row and its sen_status and ethnicity_major rows, adding up exactly."""
-    total = {"headcount": headcount, "suspensions": headcount // 20, "permanent_exclusions": 1,
-             "sessions_possible": headcount * 120, "sessions_missed": headcount * 7,
-             "persistent_absentees": headcount // 10}
-    rows = [{"school_urn": school_urn, "academic_year": academic_year, "term": term,
-             "characteristic_group": "total", "characteristic": "total", **total}]
+    total = {
+        "headcount": headcount,
+        "suspensions": headcount // 20,
+        "permanent_exclusions": 1,
+        "sessions_possible": headcount * 120,
+        "sessions_missed": headcount * 7,
+        "persistent_absentees": headcount // 10,
+    }
+    rows = [
+        {
+            "school_urn": school_urn,
+            "academic_year": academic_year,
+            "term": term,
+            "characteristic_group": "total",
+            "characteristic": "total",
+            **total,
+        }
+    ]
     for group, split in (("sen_status", SEN_SPLIT), ("ethnicity_major", ETHNICITY_SPLIT)):
         names = list(split)
         for measure, value in total.items():
@@ -67,8 +100,13 @@ def school_outcome_rows(school_urn: str, academic_year: str, term: str, headcoun
             for name, part in zip(names, parts, strict=True):
                 row = next((r for r in rows if r["characteristic"] == name), None)
                 if row is None:
-                    row = {"school_urn": school_urn, "academic_year": academic_year, "term": term,
-                           "characteristic_group": group, "characteristic": name}
+                    row = {
+                        "school_urn": school_urn,
+                        "academic_year": academic_year,
+                        "term": term,
+                        "characteristic_group": group,
+                        "characteristic": name,
+                    }
                     rows.append(row)
                 row[measure] = part
     return rows
@@ -76,12 +114,29 @@ def school_outcome_rows(school_urn: str, academic_year: str, term: str, headcoun
 
 def write_good_landing(landing: Path) -> None:
     write_minimal_reference_files(landing)
-    write_landing_csv(landing, "placements", [
-        placement("P1", UPNS[0], "special_independent", "2023-04-01", None, "60000.00", provider_urn="100003"),
-        placement("P2", UPNS[1], "mainstream_maintained", "2022-09-01", "2024-02-01", "7000.00",
-                  provider_urn="100001", end_reason="returned_to_mainstream"),
-        placement("P3", UPNS[2], "special_academy", "2023-01-09", None, "22000.00", provider_urn="100002"),
-    ], month="2023-06")
+    write_landing_csv(
+        landing,
+        "placements",
+        [
+            placement(
+                "P1", UPNS[0], "special_independent", "2023-04-01", None, "60000.00", provider_urn="100003"
+            ),
+            placement(
+                "P2",
+                UPNS[1],
+                "mainstream_maintained",
+                "2022-09-01",
+                "2024-02-01",
+                "7000.00",
+                provider_urn="100001",
+                end_reason="returned_to_mainstream",
+            ),
+            placement(
+                "P3", UPNS[2], "special_academy", "2023-01-09", None, "22000.00", provider_urn="100002"
+            ),
+        ],
+        month="2023-06",
+    )
     for month in LEDGER_MONTHS:
         write_landing_csv(landing, "hn_ledger", ledger_month(month), month=month)
     outcomes = []
@@ -106,25 +161,34 @@ def load_everything(settings: Settings) -> None:
 def warehouse_fingerprint(warehouse: Path) -> dict[str, object]:
     """Row count and a hash of every row of every raw table, plus the money and count totals."""
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        tables = [row[0] for row in connection.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
-        ).fetchall()]
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
+            ).fetchall()
+        ]
         found: dict[str, object] = {}
         for table in tables:
             found[table] = connection.execute(
                 f"select count(*), md5(coalesce(string_agg(x::varchar, chr(10) order by x::varchar), '')) "
                 f"from raw.{table} x"
             ).fetchall()[0]
-        found["sum hn_ledger.amount_gbp"] = connection.execute("select sum(amount_gbp) from raw.hn_ledger").fetchall()[0][0]
+        found["sum hn_ledger.amount_gbp"] = connection.execute(
+            "select sum(amount_gbp) from raw.hn_ledger"
+        ).fetchall()[0][0]
         found["sum placements.annual_cost_gbp"] = connection.execute(
-            "select sum(annual_cost_gbp) from raw.placements").fetchall()[0][0]
+            "select sum(annual_cost_gbp) from raw.placements"
+        ).fetchall()[0][0]
         found["sum school_outcomes.headcount"] = connection.execute(
-            "select sum(headcount) from raw.school_outcomes").fetchall()[0][0]
+            "select sum(headcount) from raw.school_outcomes"
+        ).fetchall()[0][0]
     return found
 
 
 def folder_fingerprint(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -158,29 +222,46 @@ def write_text(folder: Path, name: str, text: str, encoding: str = "utf-8") -> P
     return path
 
 
-def ledger_csv(folder: Path, rows: list[dict[str, object]], month: str = "2023-05",
-               columns: list[str] | None = None) -> Path:
+def ledger_csv(
+    folder: Path, rows: list[dict[str, object]], month: str = "2023-05", columns: list[str] | None = None
+) -> Path:
     return write_landing_csv(folder, "hn_ledger", rows, month=month, columns=columns)
 
 
 def ledger_with(**changes: object) -> Callable[[Path], Path]:
     """The 2023-05 ledger again, with one line (line 3 of the file) changed."""
+
     def write(folder: Path) -> Path:
         rows = ledger_month("2023-05")
         rows[1] = {**rows[1], **changes}
         return ledger_csv(folder, rows)
+
     return write
 
 
 def placements_with(**changes: object) -> Callable[[Path], Path]:
     """A new placements snapshot (2023-07) with its second placement (line 3) changed."""
+
     def write(folder: Path) -> Path:
         rows = [
-            placement("P1", UPNS[0], "special_independent", "2023-04-01", None, "60000.00", provider_urn="100003"),
-            {**placement("P2", UPNS[1], "mainstream_maintained", "2022-09-01", "2024-02-01", "7000.00",
-                         provider_urn="100001"), **changes},
+            placement(
+                "P1", UPNS[0], "special_independent", "2023-04-01", None, "60000.00", provider_urn="100003"
+            ),
+            {
+                **placement(
+                    "P2",
+                    UPNS[1],
+                    "mainstream_maintained",
+                    "2022-09-01",
+                    "2024-02-01",
+                    "7000.00",
+                    provider_urn="100001",
+                ),
+                **changes,
+            },
         ]
         return write_landing_csv(folder, "placements", rows, month="2023-07")
+
     return write
 
 
@@ -189,6 +270,7 @@ def outcomes_with(change: Callable[[list[dict[str, object]]], None]) -> Callable
         rows = school_outcome_rows("100001", "2023/24", "autumn", 400)
         change(rows)
         return write_landing_csv(folder, "school_outcomes", rows, month="2023-12")
+
     return write
 
 
@@ -258,95 +340,314 @@ class BadInput:
 
 
 BAD_INPUTS = [
-    BadInput("missing column", "hn_ledger",
-             lambda f: ledger_csv(f, ledger_month("2023-05"),
-                                  columns=[c for c in DATASETS["hn_ledger"].column_names if c != "amount_gbp"]),
-             "missing_column", "amount_gbp", "missing the hn_ledger column 'amount_gbp'"),
-    BadInput("renamed column", "hn_ledger",
-             ledger_text(HEADER.replace("amount_gbp", "Amount"), GOOD_LINE),
-             "missing_column", "amount_gbp", "'amount' looks like 'amount_gbp' renamed"),
-    BadInput("wrong type", "hn_ledger", ledger_with(amount_gbp="five thousand"),
-             "invalid_money", "amount_gbp", "could not be read as an amount of money"),
-    BadInput("money with three decimals", "hn_ledger", ledger_with(amount_gbp="5000.125"),
-             "invalid_money", "amount_gbp", "more than 2 decimal places"),
-    BadInput("empty file (0 bytes)", "hn_ledger", lambda f: write_text(f, REDELIVERED, ""),
-             "file_empty", None, "the file is empty"),
-    BadInput("header only", "hn_ledger", ledger_text(HEADER),
-             "no_data_rows", None, "an empty month is a broken extract"),
-    BadInput("empty reference file", "schools",
-             lambda f: write_landing_csv(f, "schools", []), "no_data_rows", None, "would wipe the table"),
-    BadInput("duplicate transaction ids within a file", "hn_ledger", ledger_with(transaction_id="T2023-05-1"),
-             "duplicate_transaction_id", "transaction_id", "share their transaction_id"),
-    BadInput("transaction id already loaded for another month", "hn_ledger",
-             ledger_with(transaction_id="T2023-04-3"),
-             "duplicate_transaction_id_across_deliveries", "transaction_id",
-             "already loaded from hn_ledger_2023-04.csv"),
-    BadInput("zero amount", "hn_ledger", ledger_with(amount_gbp="0.00"),
-             "zero_amount", "amount_gbp", "for £0"),
-    BadInput("unknown s251 line", "hn_ledger", ledger_with(s251_line="1.2.99"),
-             "unknown_code", "s251_line", "not an accepted s251_line"),
-    BadInput("unknown provision type", "hn_ledger", ledger_with(provision_type="special_private"),
-             "unknown_code", "provision_type", "not an accepted provision_type"),
-    BadInput("formula in a code column", "hn_ledger", ledger_with(s251_line='=HYPERLINK("http://x","1.2.3")'),
-             "unknown_code", "s251_line", "not an accepted s251_line"),
-    BadInput("placement not in the newest snapshot", "hn_ledger", ledger_with(placement_id="P404"),
-             "placement_not_in_snapshot", "placement_id", "not in placements_2023-06.csv"),
-    BadInput("posted before its accounting month", "hn_ledger", ledger_with(posting_date="2023-04-28"),
-             "posting_date_before_period", "posting_date", "posted before its accounting month"),
-    BadInput("impossible date", "hn_ledger", ledger_with(posting_date="31/02/2023"),
-             "invalid_date", "posting_date", "there is no day 31 in February 2023"),
-    BadInput("ambiguous date (two-digit year)", "hn_ledger", ledger_with(posting_date="03/05/23"),
-             "invalid_date", "posting_date", "two-digit year is ambiguous"),
-    BadInput("US month-first date", "hn_ledger", ledger_with(posting_date="05/31/2023"),
-             "invalid_date", "posting_date", "never US month-first"),
-    BadInput("blank required value", "hn_ledger", ledger_with(cost_centre=""),
-             "required_value_missing", "cost_centre", "blank, but cost_centre is required"),
-    BadInput("invalid provider URN", "hn_ledger", ledger_with(provider_urn="12345"),
-             "invalid_urn", "provider_urn", "not a 6-digit URN or an 8-digit UKPRN"),
-    BadInput("trailing Total row", "hn_ledger",
-             ledger_text(HEADER, GOOD_LINE, "Total,,,,,,,,,5000.00,"), "total_row", "transaction_id",
-             "looks like a totals row"),
+    BadInput(
+        "missing column",
+        "hn_ledger",
+        lambda f: ledger_csv(
+            f,
+            ledger_month("2023-05"),
+            columns=[c for c in DATASETS["hn_ledger"].column_names if c != "amount_gbp"],
+        ),
+        "missing_column",
+        "amount_gbp",
+        "missing the hn_ledger column 'amount_gbp'",
+    ),
+    BadInput(
+        "renamed column",
+        "hn_ledger",
+        ledger_text(HEADER.replace("amount_gbp", "Amount"), GOOD_LINE),
+        "missing_column",
+        "amount_gbp",
+        "'amount' looks like 'amount_gbp' renamed",
+    ),
+    BadInput(
+        "wrong type",
+        "hn_ledger",
+        ledger_with(amount_gbp="five thousand"),
+        "invalid_money",
+        "amount_gbp",
+        "could not be read as an amount of money",
+    ),
+    BadInput(
+        "money with three decimals",
+        "hn_ledger",
+        ledger_with(amount_gbp="5000.125"),
+        "invalid_money",
+        "amount_gbp",
+        "more than 2 decimal places",
+    ),
+    BadInput(
+        "empty file (0 bytes)",
+        "hn_ledger",
+        lambda f: write_text(f, REDELIVERED, ""),
+        "file_empty",
+        None,
+        "the file is empty",
+    ),
+    BadInput(
+        "header only",
+        "hn_ledger",
+        ledger_text(HEADER),
+        "no_data_rows",
+        None,
+        "an empty month is a broken extract",
+    ),
+    BadInput(
+        "empty reference file",
+        "schools",
+        lambda f: write_landing_csv(f, "schools", []),
+        "no_data_rows",
+        None,
+        "would wipe the table",
+    ),
+    BadInput(
+        "duplicate transaction ids within a file",
+        "hn_ledger",
+        ledger_with(transaction_id="T2023-05-1"),
+        "duplicate_transaction_id",
+        "transaction_id",
+        "share their transaction_id",
+    ),
+    BadInput(
+        "transaction id already loaded for another month",
+        "hn_ledger",
+        ledger_with(transaction_id="T2023-04-3"),
+        "duplicate_transaction_id_across_deliveries",
+        "transaction_id",
+        "already loaded from hn_ledger_2023-04.csv",
+    ),
+    BadInput(
+        "zero amount", "hn_ledger", ledger_with(amount_gbp="0.00"), "zero_amount", "amount_gbp", "for £0"
+    ),
+    BadInput(
+        "unknown s251 line",
+        "hn_ledger",
+        ledger_with(s251_line="1.2.99"),
+        "unknown_code",
+        "s251_line",
+        "not an accepted s251_line",
+    ),
+    BadInput(
+        "unknown provision type",
+        "hn_ledger",
+        ledger_with(provision_type="special_private"),
+        "unknown_code",
+        "provision_type",
+        "not an accepted provision_type",
+    ),
+    BadInput(
+        "formula in a code column",
+        "hn_ledger",
+        ledger_with(s251_line='=HYPERLINK("http://x","1.2.3")'),
+        "unknown_code",
+        "s251_line",
+        "not an accepted s251_line",
+    ),
+    BadInput(
+        "placement not in the newest snapshot",
+        "hn_ledger",
+        ledger_with(placement_id="P404"),
+        "placement_not_in_snapshot",
+        "placement_id",
+        "not in placements_2023-06.csv",
+    ),
+    BadInput(
+        "posted before its accounting month",
+        "hn_ledger",
+        ledger_with(posting_date="2023-04-28"),
+        "posting_date_before_period",
+        "posting_date",
+        "posted before its accounting month",
+    ),
+    BadInput(
+        "impossible date",
+        "hn_ledger",
+        ledger_with(posting_date="31/02/2023"),
+        "invalid_date",
+        "posting_date",
+        "there is no day 31 in February 2023",
+    ),
+    BadInput(
+        "ambiguous date (two-digit year)",
+        "hn_ledger",
+        ledger_with(posting_date="03/05/23"),
+        "invalid_date",
+        "posting_date",
+        "two-digit year is ambiguous",
+    ),
+    BadInput(
+        "US month-first date",
+        "hn_ledger",
+        ledger_with(posting_date="05/31/2023"),
+        "invalid_date",
+        "posting_date",
+        "never US month-first",
+    ),
+    BadInput(
+        "blank required value",
+        "hn_ledger",
+        ledger_with(cost_centre=""),
+        "required_value_missing",
+        "cost_centre",
+        "blank, but cost_centre is required",
+    ),
+    BadInput(
+        "invalid provider URN",
+        "hn_ledger",
+        ledger_with(provider_urn="12345"),
+        "invalid_urn",
+        "provider_urn",
+        "not a 6-digit URN or an 8-digit UKPRN",
+    ),
+    BadInput(
+        "trailing Total row",
+        "hn_ledger",
+        ledger_text(HEADER, GOOD_LINE, "Total,,,,,,,,,5000.00,"),
+        "total_row",
+        "transaction_id",
+        "looks like a totals row",
+    ),
     BadInput("truncated file", "hn_ledger", truncated_ledger, "truncated", None, "cut off"),
-    BadInput("unquoted comma", "hn_ledger",
-             ledger_text(HEADER, GOOD_LINE.replace("test line", "fees, May")), "wrong_field_count", None,
-             "must be wrapped in quotes"),
-    BadInput("duplicated header column", "hn_ledger", ledger_text(HEADER + ",period", GOOD_LINE + ",2023-05"),
-             "duplicate_column", "period", "names a column more than once"),
-    BadInput("binary garbage with a .csv name", "hn_ledger", binary_garbage, "not_a_csv", None,
-             "not a text CSV file"),
-    BadInput("CSV saved with an .xlsx name", "hn_ledger", xlsx_that_is_a_csv, "not_an_xlsx", None,
-             "not a readable .xlsx workbook"),
-    BadInput("XLSX with a title row and merged cells", "hn_ledger", xlsx_with_title_and_merged_cells,
-             "merged_cells", None, "merged cells inside the table (F4:F5)"),
-    BadInput("two deliveries of one month", "hn_ledger", two_deliveries_of_one_month,
-             "duplicate_delivery", None, "two deliveries of the same month 2023-05"),
-    BadInput("negative cost", "placements", placements_with(annual_cost_gbp="-7000.00"),
-             "negative_amount", "annual_cost_gbp", "below zero"),
-    BadInput("invalid UPN check letter", "placements", placements_with(upn="Z" + UPNS[1][1:]),
-             "invalid_upn", "upn", "check letter does not match"),
-    BadInput("placement ends before it starts", "placements", placements_with(placement_end="2022-08-31"),
-             "end_before_start", "placement_end", "ends before it starts"),
-    BadInput("NSA as the primary need on an EHCP", "placements", placements_with(primary_need="NSA"),
-             "unknown_code", "primary_need", "NSA is for SEN support only"),
-    BadInput("duplicate placement ids", "placements", placements_with(placement_id="P1"),
-             "duplicate_placement_id", "placement_id", "share their placement_id"),
-    BadInput("group totals that don't add up", "school_outcomes",
-             outcomes_with(lambda rows: _set(rows, "white", headcount=999)),
-             "total_not_sum_of_group", "headcount", "does not equal the sum of its group's rows"),
-    BadInput("sessions missed more than possible", "school_outcomes",
-             outcomes_with(lambda rows: _set(rows, "total", sessions_missed=48_001)),
-             "sessions_missed_exceed_possible", "sessions_missed", "more sessions missed than possible"),
-    BadInput("characteristic in the wrong group", "school_outcomes",
-             outcomes_with(lambda rows: _set(rows, "chinese", characteristic_group="sen_status")),
-             "characteristic_not_in_group", "characteristic", "does not belong to its characteristic_group"),
-    BadInput("negative count", "school_outcomes",
-             outcomes_with(lambda rows: _set(rows, "ehcp", suspensions=-1)),
-             "negative_count", "suspensions", "below zero"),
-    BadInput("financial year written the academic way", "hn_budget",
-             lambda f: write_landing_csv(f, "hn_budget", [
-                 {"financial_year": "2023/24", "s251_line": "1.2.1", "budget_type": "original",
-                  "amount_gbp": "120000.00", "approved_on": "2023-03-01"}]),
-             "invalid_financial_year", "financial_year", "2025/26 is how an academic year is written"),
+    BadInput(
+        "unquoted comma",
+        "hn_ledger",
+        ledger_text(HEADER, GOOD_LINE.replace("test line", "fees, May")),
+        "wrong_field_count",
+        None,
+        "must be wrapped in quotes",
+    ),
+    BadInput(
+        "duplicated header column",
+        "hn_ledger",
+        ledger_text(HEADER + ",period", GOOD_LINE + ",2023-05"),
+        "duplicate_column",
+        "period",
+        "names a column more than once",
+    ),
+    BadInput(
+        "binary garbage with a .csv name",
+        "hn_ledger",
+        binary_garbage,
+        "not_a_csv",
+        None,
+        "not a text CSV file",
+    ),
+    BadInput(
+        "CSV saved with an .xlsx name",
+        "hn_ledger",
+        xlsx_that_is_a_csv,
+        "not_an_xlsx",
+        None,
+        "not a readable .xlsx workbook",
+    ),
+    BadInput(
+        "XLSX with a title row and merged cells",
+        "hn_ledger",
+        xlsx_with_title_and_merged_cells,
+        "merged_cells",
+        None,
+        "merged cells inside the table (F4:F5)",
+    ),
+    BadInput(
+        "two deliveries of one month",
+        "hn_ledger",
+        two_deliveries_of_one_month,
+        "duplicate_delivery",
+        None,
+        "two deliveries of the same month 2023-05",
+    ),
+    BadInput(
+        "negative cost",
+        "placements",
+        placements_with(annual_cost_gbp="-7000.00"),
+        "negative_amount",
+        "annual_cost_gbp",
+        "below zero",
+    ),
+    BadInput(
+        "invalid UPN check letter",
+        "placements",
+        placements_with(upn="Z" + UPNS[1][1:]),
+        "invalid_upn",
+        "upn",
+        "check letter does not match",
+    ),
+    BadInput(
+        "placement ends before it starts",
+        "placements",
+        placements_with(placement_end="2022-08-31"),
+        "end_before_start",
+        "placement_end",
+        "ends before it starts",
+    ),
+    BadInput(
+        "NSA as the primary need on an EHCP",
+        "placements",
+        placements_with(primary_need="NSA"),
+        "unknown_code",
+        "primary_need",
+        "NSA is for SEN support only",
+    ),
+    BadInput(
+        "duplicate placement ids",
+        "placements",
+        placements_with(placement_id="P1"),
+        "duplicate_placement_id",
+        "placement_id",
+        "share their placement_id",
+    ),
+    BadInput(
+        "group totals that don't add up",
+        "school_outcomes",
+        outcomes_with(lambda rows: _set(rows, "white", headcount=999)),
+        "total_not_sum_of_group",
+        "headcount",
+        "does not equal the sum of its group's rows",
+    ),
+    BadInput(
+        "sessions missed more than possible",
+        "school_outcomes",
+        outcomes_with(lambda rows: _set(rows, "total", sessions_missed=48_001)),
+        "sessions_missed_exceed_possible",
+        "sessions_missed",
+        "more sessions missed than possible",
+    ),
+    BadInput(
+        "characteristic in the wrong group",
+        "school_outcomes",
+        outcomes_with(lambda rows: _set(rows, "chinese", characteristic_group="sen_status")),
+        "characteristic_not_in_group",
+        "characteristic",
+        "does not belong to its characteristic_group",
+    ),
+    BadInput(
+        "negative count",
+        "school_outcomes",
+        outcomes_with(lambda rows: _set(rows, "ehcp", suspensions=-1)),
+        "negative_count",
+        "suspensions",
+        "below zero",
+    ),
+    BadInput(
+        "financial year written the academic way",
+        "hn_budget",
+        lambda f: write_landing_csv(
+            f,
+            "hn_budget",
+            [
+                {
+                    "financial_year": "2023/24",
+                    "s251_line": "1.2.1",
+                    "budget_type": "original",
+                    "amount_gbp": "120000.00",
+                    "approved_on": "2023-03-01",
+                }
+            ],
+        ),
+        "invalid_financial_year",
+        "financial_year",
+        "2025/26 is how an academic year is written",
+    ),
 ]
 
 
@@ -368,7 +669,9 @@ def test_a_bad_file_is_refused_quarantined_and_changes_nothing(workspace: Settin
     assert bad_file.name in str(refused.value)
     (report,) = [r for r in refused.value.reports if r.name == bad_file.name]
     matching = [p for p in report.errors if p.rule == case.rule and p.column == case.column]
-    assert matching, f"expected {case.rule} on {case.column}, got {[(p.rule, p.column) for p in report.errors]}"
+    assert matching, (
+        f"expected {case.rule} on {case.column}, got {[(p.rule, p.column) for p in report.errors]}"
+    )
     problem = matching[0]
     assert case.says in problem.message, problem.message
     assert problem.file == bad_file.name and problem.severity == "error"
@@ -412,8 +715,11 @@ def test_identifiers_are_never_shown_in_clear(workspace: Settings):
     for identifier in (bad_upn, "P404", "T2023-04-3"):
         assert identifier not in everything
     # nor in the Data Docs built from the kept results
-    docs = "\n".join(p.read_text(encoding="utf-8", errors="ignore")
-                     for p in (workspace.home / "gx").rglob("*") if p.is_file() and p.suffix in {".html", ".json"})
+    docs = "\n".join(
+        p.read_text(encoding="utf-8", errors="ignore")
+        for p in (workspace.home / "gx").rglob("*")
+        if p.is_file() and p.suffix in {".html", ".json"}
+    )
     assert bad_upn not in docs and "T2023-04-3" not in docs
 
 
@@ -447,11 +753,26 @@ def test_formula_text_is_neutralised_in_quarantine_reports(workspace: Settings):
 
 
 def test_warnings_are_reported_but_do_not_block(workspace: Settings):
-    write_landing_csv(workspace.landing, "placements", [
-        placement("P1", UPNS[0], "special_independent", "2023-04-01", None, "260000.00", provider_urn="100003"),
-        placement("P2", UPNS[1], "mainstream_maintained", "2022-09-01", None, "7000.00", provider_urn="100001",
-                  end_reason="other"),
-    ], month="2023-07")
+    write_landing_csv(
+        workspace.landing,
+        "placements",
+        [
+            placement(
+                "P1", UPNS[0], "special_independent", "2023-04-01", None, "260000.00", provider_urn="100003"
+            ),
+            placement(
+                "P2",
+                UPNS[1],
+                "mainstream_maintained",
+                "2022-09-01",
+                None,
+                "7000.00",
+                provider_urn="100001",
+                end_reason="other",
+            ),
+        ],
+        month="2023-07",
+    )
     july = ledger_month("2023-07")
     july[0] = {**july[0], "amount_gbp": "95000.00", "description": "=1+1"}
     ledger_csv(workspace.landing, july, month="2023-07")
@@ -486,7 +807,8 @@ def test_good_files_of_the_same_dataset_still_load_and_ids_are_unique_across_new
     after = warehouse_fingerprint(workspace.warehouse)
     assert after["hn_ledger"][0] == before["hn_ledger"][0] + len(july)
     assert {k: v for k, v in after.items() if k in ("placements", "schools", "school_outcomes")} == {
-        k: v for k, v in before.items() if k in ("placements", "schools", "school_outcomes")}
+        k: v for k, v in before.items() if k in ("placements", "schools", "school_outcomes")
+    }
 
 
 def test_a_redelivered_month_may_repeat_the_ids_of_the_file_it_replaces(workspace: Settings):
@@ -498,21 +820,28 @@ def test_a_redelivered_month_may_repeat_the_ids_of_the_file_it_replaces(workspac
 
 
 def comparable_contents(warehouse: Path) -> dict[str, list[tuple]]:
-    """Every raw table's rows without the load's timestamps and archive paths, which differ between runs."""
+    """Every landing table's rows, less the load's timestamps and archive paths (they differ between runs)."""
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        tables = [row[0] for row in connection.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw' order by 1").fetchall()]
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
+            ).fetchall()
+            if row[0] in DATASETS or row[0] == "_file_loads"
+        ]
         return {
             table: connection.execute(
                 f"select * exclude (loaded_at, archived_as, replaced) from raw.{table} order by all"
-                if table == "_file_loads" else
-                f"select * exclude (_loaded_at) from raw.{table} order by all"
+                if table == "_file_loads"
+                else f"select * exclude (_loaded_at) from raw.{table} order by all"
             ).fetchall()
             for table in tables
         }
 
 
-def test_fixing_and_redropping_a_file_loads_it_as_if_the_bad_one_never_came(workspace: Settings, tmp_path: Path):
+def test_fixing_and_redropping_a_file_loads_it_as_if_the_bad_one_never_came(
+    workspace: Settings, tmp_path: Path
+):
     fixed = ledger_month("2023-07")
     bad = [dict(row) for row in fixed]
     bad[3]["amount_gbp"] = "£5,00O.00"
@@ -532,3 +861,17 @@ def test_fixing_and_redropping_a_file_loads_it_as_if_the_bad_one_never_came(work
     ledger_csv(never_saw_it.landing, fixed, month="2023-07")
     load_everything(never_saw_it)
     assert comparable_contents(workspace.warehouse) == comparable_contents(never_saw_it.warehouse)
+
+
+def test_delivered_text_cannot_run_in_the_data_docs_or_the_dagster_ui(workspace: Settings):
+    from orchestration.assets.checks import problems_markdown
+
+    payload = "<img src=x onerror=alert(1)>"
+    ledger_with(s251_line=payload)(workspace.landing)
+    with pytest.raises(LandingFilesRefused) as refused:
+        load_landing_dataset(workspace, DATASETS["hn_ledger"])
+    pages = [p.read_text(encoding="utf-8", errors="ignore") for p in (workspace.home / "gx").rglob("*.html")]
+    assert pages and not [page for page in pages if payload in page]
+    assert any("&lt;img src=x onerror=alert(1)&gt;" in page for page in pages)
+    table = problems_markdown(refused.value.reports[0].errors)
+    assert payload not in table and "&lt;img src=x onerror=alert(1)&gt;" in table

@@ -22,9 +22,19 @@ from orchestration.quality.report import message_path
 CONTRACT_CHECK = "meets_landing_contract"
 PLAUSIBILITY_CHECK = "plausible"
 _MAX_TABLE_ROWS = 50
-_MARKDOWN_ESCAPES = str.maketrans({
-    "|": r"\|", "<": "&lt;", ">": "&gt;", "[": r"\[", "]": r"\]", "`": "'", "*": r"\*", "_": r"\_", "\n": " ",
-})
+_MARKDOWN_ESCAPES = str.maketrans(
+    {
+        "|": r"\|",
+        "<": "&lt;",
+        ">": "&gt;",
+        "[": r"\[",
+        "]": r"\]",
+        "`": "'",
+        "*": r"\*",
+        "_": r"\_",
+        "\n": " ",
+    }
+)
 
 
 def landing_check_specs(dataset: Dataset, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
@@ -87,9 +97,8 @@ def landing_check_results(dataset: Dataset, result: LoadResult) -> list[dg.Asset
     if not checked:
         description = f"No new or changed {dataset.name} files to check."
     elif refused:
-        description = (
-            f"{len(refused)} of {len(checked)} file(s) refused and quarantined: "
-            + "; ".join(f"{report.name}: {report.errors[0].message}" for report in refused)
+        description = f"{len(refused)} of {len(checked)} file(s) refused and quarantined: " + "; ".join(
+            f"{report.name}: {report.errors[0].message}" for report in refused
         )
     else:
         description = f"{len(checked)} file(s) met the contract and were loaded."

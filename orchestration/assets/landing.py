@@ -1,6 +1,5 @@
 """One ingest asset per landing dataset, made by one factory over the contract's dataset specs."""
 
-
 import dagster as dg
 
 from orchestration.assets.checks import landing_check_results, landing_check_specs

@@ -22,12 +22,12 @@ import numpy as np
 import pandas as pd
 
 from orchestration.contract import Dataset, LandingFile
-from orchestration.quality.frames import key_column, value_column
+from orchestration.quality.frames import key_column
 from orchestration.quality.rules import MIN_USUAL_MONTHS, UNUSUAL_MONTH_FACTOR, USUAL_MONTHS
 
 
 def key_hashes(values: pd.Series) -> np.ndarray:
-    """64-bit hashes of non-blank keys (a collision in a million keys is about a one in ten million chance)."""
+    """64-bit hashes of non-blank keys (a collision among a million keys: about one chance in 30 million)."""
     present = values.dropna()
     return pd.util.hash_pandas_object(present.astype("str"), index=False).to_numpy()
 
@@ -146,7 +146,9 @@ class ValidationContext:
         parameters.values["transaction_ids_in_other_deliveries"] = sorted(used_elsewhere)
         if used_elsewhere:
             files = sorted(set(used_elsewhere.values()))
-            parameters.notes["other_files"] = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+            parameters.notes["other_files"] = ", ".join(files[:3]) + (
+                f" and {len(files) - 3} more" if len(files) > 3 else ""
+            )
 
         placement_ids = frame["placement_id"].dropna().astype("str").unique().tolist()
         snapshot = self.newest_snapshot()
@@ -155,8 +157,12 @@ class ValidationContext:
             parameters.values["placement_ids_in_newest_snapshot"] = placement_ids
             if placement_ids:
                 parameters.warnings.append(
-                    ("placement_not_checked", "placement_id",
-                     "placement_id could not be checked: no placements snapshot is loaded or ready to load")
+                    (
+                        "placement_not_checked",
+                        "placement_id",
+                        "placement_id could not be checked: no placements snapshot is loaded or ready to "
+                        "load",
+                    )
                 )
             return
         month, known, source = snapshot
@@ -164,10 +170,14 @@ class ValidationContext:
         parameters.notes["snapshot"] = f"{source} ({month})" if source else month
 
     def newest_snapshot_month(self) -> str | None:
-        months = [m for m in (
-            self._warehouse_snapshot[0] if self._warehouse_snapshot else None,
-            self._accepted_snapshot[0] if self._accepted_snapshot else None,
-        ) if m is not None]
+        months = [
+            m
+            for m in (
+                self._warehouse_snapshot[0] if self._warehouse_snapshot else None,
+                self._accepted_snapshot[0] if self._accepted_snapshot else None,
+            )
+            if m is not None
+        ]
         return max(months) if months else None
 
     def newest_snapshot(self) -> tuple[str, set[str], str] | None:
@@ -236,6 +246,3 @@ def _table_exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
         [table],
     ).fetchall()
     return bool(found[0][0])
-
-
-__all__ = ["ChunkParameters", "FileState", "ValidationContext", "key_column", "value_column"]

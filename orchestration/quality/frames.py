@@ -81,9 +81,11 @@ class LedgerMonthlySpend:
         if usable.empty:
             return
         self.parts.append(
-            usable.groupby([value_column("period"), "s251_line"], as_index=False)
-            .agg(spend_gbp=(value_column("amount_gbp"), "sum"), source_row=(SOURCE_ROW, "min"),
-                 lines=(SOURCE_ROW, "size"))
+            usable.groupby([value_column("period"), "s251_line"], as_index=False).agg(
+                spend_gbp=(value_column("amount_gbp"), "sum"),
+                source_row=(SOURCE_ROW, "min"),
+                lines=(SOURCE_ROW, "size"),
+            )
         )
 
     def finish(self) -> pd.DataFrame:
@@ -107,7 +109,10 @@ class SchoolOutcomeGroups:
     def add(self, frame: pd.DataFrame) -> None:
         keep = {
             SOURCE_ROW: frame[SOURCE_ROW],
-            **{name: frame[name].astype("category") for name in (*_TERM_KEY, "characteristic_group", "characteristic")},
+            **{
+                name: frame[name].astype("category")
+                for name in (*_TERM_KEY, "characteristic_group", "characteristic")
+            },
             **{name: frame[value_column(name)] for name in SCHOOL_OUTCOME_COUNTS},
         }
         self.parts.append(pd.DataFrame(keep))
@@ -125,14 +130,18 @@ class SchoolOutcomeGroups:
         if not self.parts:
             return pd.DataFrame(columns=columns)
         rows = pd.concat(
-            [part.astype({n: "str" for n in (*_TERM_KEY, "characteristic_group", "characteristic")})
-             for part in self.parts],
+            [
+                part.astype({n: "str" for n in (*_TERM_KEY, "characteristic_group", "characteristic")})
+                for part in self.parts
+            ],
             ignore_index=True,
         )
         key = list(_TERM_KEY)
         totals = rows[(rows["characteristic_group"] == "total") & (rows["characteristic"] == "total")]
         totals = totals.drop_duplicates(subset=key)  # a duplicated total row is reported as a duplicate key
-        groups = rows[rows["characteristic_group"].isin([g for g in CHARACTERISTICS_BY_GROUP if g != "total"])]
+        groups = rows[
+            rows["characteristic_group"].isin([g for g in CHARACTERISTICS_BY_GROUP if g != "total"])
+        ]
         if totals.empty or groups.empty:
             return pd.DataFrame(columns=columns)
         counts = list(SCHOOL_OUTCOME_COUNTS)

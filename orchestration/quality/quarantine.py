@@ -30,7 +30,7 @@ def _earlier_copy(folder: Path, report: FileReport) -> Path | None:
 
 
 def quarantine_file(quarantine_dir: Path, report: FileReport, source: Path, refused_at: datetime) -> Path:
-    """Copy `source` (the bytes that were checked) into quarantine with its report; returns the copy's path."""
+    """Copy `source` (the bytes that were checked) into quarantine with its report; the copy's path."""
     quarantine_dir.mkdir(parents=True, exist_ok=True)
     target = _earlier_copy(quarantine_dir, report)
     if target is None:
@@ -48,6 +48,8 @@ def quarantine_file(quarantine_dir: Path, report: FileReport, source: Path, refu
         "quarantined_as": str(target),
         "message": report.message(),
     }
-    report_path(target).write_text(json.dumps(safe_json(record), ensure_ascii=False, indent=2), encoding="utf-8")
+    report_path(target).write_text(
+        json.dumps(safe_json(record), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     message_path(target).write_text(report.message(), encoding="utf-8")
     return target

@@ -67,8 +67,14 @@ class Finding:
     reasons: list[str] = field(default_factory=list)
     notes: dict[str, str] = field(default_factory=dict)
 
-    def merge(self, count: int, rows: Iterable[int], examples: Iterable[str], reasons: Iterable[str] = (),
-              notes: dict[str, str] | None = None) -> None:
+    def merge(
+        self,
+        count: int,
+        rows: Iterable[int],
+        examples: Iterable[str],
+        reasons: Iterable[str] = (),
+        notes: dict[str, str] | None = None,
+    ) -> None:
         self.count += count
         for row in rows:
             if len(self.rows) >= MAX_ROWS_LISTED:
@@ -116,6 +122,8 @@ class FileReport:
     file_problems: list[Problem] = field(default_factory=list)
     findings: dict[tuple[str, str | None, str], Finding] = field(default_factory=dict)
     quarantined_as: Path | None = None
+    already_loaded: bool = False
+    """`highneeds check` only: the warehouse holds this very file already, so it was not checked again."""
 
     @property
     def name(self) -> str:
@@ -141,7 +149,11 @@ class FileReport:
         priority = {rule: index for index, rule in enumerate(RULE_ORDER)}
         ranked = sorted(
             enumerate(found),
-            key=lambda item: (item[1].severity != "error", priority.get(item[1].rule, len(priority)), item[0]),
+            key=lambda item: (
+                item[1].severity != "error",
+                priority.get(item[1].rule, len(priority)),
+                item[0],
+            ),
         )
         return [problem for _, problem in ranked]
 
@@ -215,8 +227,11 @@ class FileReport:
 
 
 def _where(problem: Problem) -> str:
-    parts = [part for part in (format_rows(problem.rows), f"column '{problem.column}'" if problem.column else "")
-             if part]
+    parts = [
+        part
+        for part in (format_rows(problem.rows), f"column '{problem.column}'" if problem.column else "")
+        if part
+    ]
     return f"{', '.join(parts)}: " if parts else ""
 
 
