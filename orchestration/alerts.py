@@ -48,8 +48,12 @@ def root_cause_message(error: object) -> str:
     while getattr(error, "cause", None) is not None:
         error = error.cause
     text = error.message.strip()
-    class_prefix = f"{getattr(error, 'cls_name', '')}: "
-    return text.removeprefix(class_prefix) if class_prefix != ": " else text
+    class_name = getattr(error, "cls_name", "") or ""
+    head, separator, rest = text.partition(": ")
+    # Dagster prefixes the exception's (possibly dotted) class name: drop it, keep the message.
+    if separator and class_name and head.split(".")[-1] == class_name:
+        return rest.strip()
+    return text
 
 
 def failure_message(job_name: str, run_id: str, failures: list[str], sender: str, recipients: tuple[str, ...]) -> EmailMessage:

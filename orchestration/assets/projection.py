@@ -78,6 +78,24 @@ class ProjectionInputs:
     planned_closing_balance_gbp: dict[str, float]
 
 
+TYPICAL_ANNUAL_COST_GBP: dict[str, float] = {
+    "mainstream_maintained": 7_500.0,
+    "mainstream_academy": 7_500.0,
+    "resourced_provision": 14_000.0,
+    "special_maintained": 21_500.0,
+    "special_academy": 21_500.0,
+    "special_independent": 60_000.0,
+    "special_non_maintained": 60_000.0,
+    "alternative_provision": 20_000.0,
+    "post16_fe": 9_500.0,
+    "post16_specialist": 45_000.0,
+    "hospital_education": 11_000.0,
+    "eotas": 27_000.0,
+    "early_years": 6_500.0,
+}
+"""Mid-points of the typical annual costs per placement in `shared/contract/reference.md` (2021–2025)."""
+
+
 def _exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     found = connection.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
@@ -175,6 +193,10 @@ def read_inputs(warehouse: Path) -> ProjectionInputs:
             ["open_at_end_gbp", "open_in_last_year_gbp", "any_time_gbp"]
         ]
         unit_cost_gbp = unit_cost.bfill(axis=1).iloc[:, 0].dropna().astype(float).to_dict()
+        # A type the county has never placed a child in (a scenario may still shift children to it)
+        # is costed at the typical English figure, so one missing type cannot stop the whole run.
+        for provision_type, typical in TYPICAL_ANNUAL_COST_GBP.items():
+            unit_cost_gbp.setdefault(provision_type, typical)
 
         position = connection.execute("select * from marts.dsg_deficit_position").df()
         # the plan runs beyond the years the position covers; its staging view holds all its years

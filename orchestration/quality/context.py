@@ -154,7 +154,7 @@ class ValidationContext:
         snapshot = self.newest_snapshot()
         if snapshot is None:
             # Nothing to check against: accept the ids, and say so once.
-            parameters.values["placement_ids_in_newest_snapshot"] = placement_ids
+            parameters.values["placement_ids_not_in_newest_snapshot"] = []
             if placement_ids:
                 parameters.warnings.append(
                     (
@@ -166,7 +166,7 @@ class ValidationContext:
                 )
             return
         month, known, source = snapshot
-        parameters.values["placement_ids_in_newest_snapshot"] = sorted(known & set(placement_ids))
+        parameters.values["placement_ids_not_in_newest_snapshot"] = sorted(set(placement_ids) - known)
         parameters.notes["snapshot"] = f"{source} ({month})" if source else month
 
     def newest_snapshot_month(self) -> str | None:

@@ -31,7 +31,8 @@ def settings_for(landing: Path, home: Path) -> Settings:
 
 def load_all(settings: Settings) -> None:
     """Ingest every landing dataset (empty tables for datasets with no files)."""
-    for dataset in DATASETS.values():
+    # placements first: ledger lines are checked against the newest placements snapshot
+    for dataset in sorted(DATASETS.values(), key=lambda d: d.name != "placements"):
         load_landing_dataset(settings, dataset)
 
 
