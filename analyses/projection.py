@@ -36,7 +36,7 @@ UNMITIGATED = "unmitigated"
 ALL_TYPES = "all"
 _FINANCIAL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 _SCENARIO_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_MIN_MONTHS = 12
+MIN_HISTORY_MONTHS = 12
 _SEASONAL_MIN_MONTHS = 36
 
 
@@ -336,11 +336,11 @@ def parse_assumptions(
     if (
         isinstance(history_months, bool)
         or not isinstance(history_months, int)
-        or history_months < _MIN_MONTHS
+        or history_months < MIN_HISTORY_MONTHS
     ):
         raise _fail(
             "forecast.history_months",
-            f"must be a whole number of months ≥ {_MIN_MONTHS}, got {history_months!r}",
+            f"must be a whole number of months ≥ {MIN_HISTORY_MONTHS}, got {history_months!r}",
         )
     pool_below = _number(forecast.get("pool_below_placements", 20), "forecast.pool_below_placements", 0, 1e6)
 
@@ -595,8 +595,8 @@ def forecast_placements(
         history = history[history["month"] >= months[-history_months]].reset_index(drop=True)
         months = months[-history_months:]
     n = len(months)
-    if n < _MIN_MONTHS:
-        raise ValueError(f"need at least {_MIN_MONTHS} months of placement history, got {n}")
+    if n < MIN_HISTORY_MONTHS:
+        raise ValueError(f"need at least {MIN_HISTORY_MONTHS} months of placement history, got {n}")
     forecast_months = pd.period_range(months[-1] + 1, periods=horizon_months, freq="M")
     wide = history.pivot(index="month", columns="provision_type", values="active").reindex(months)
     types = tuple(wide.columns)

@@ -5,26 +5,37 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration.alerts import root_cause_message, send_failure_alert
-from orchestration.contract import landing_files
+from orchestration.contract import identify_landing_file, landing_files
 from orchestration.jobs import monthly_run_job
+from orchestration.partitions import MONTHLY_PARTITIONS, range_tags
 
 MONTHLY_CRON = "0 6 6 * *"
 """06:00 on the 6th: finance systems close the month in the first working days."""
 LONDON = "Europe/London"
 
-monthly_schedule = dg.ScheduleDefinition(
+def latest_complete_month(scheduled_for: datetime) -> str:
+    """The month before the run date: on 6 November the October extracts are in."""
+    first_of_month = scheduled_for.replace(day=1)
+    return (first_of_month - timedelta(days=1)).strftime("%Y-%m")
+
+
+@dg.schedule(
     name="monthly_run_schedule",
     job=monthly_run_job,
     cron_schedule=MONTHLY_CRON,
     execution_timezone=LONDON,
-    description="Runs the monthly job at 06:00 (UK time) on the 6th of every month.",
+    description="At 06:00 (UK time) on the 6th: loads last month's extracts and rebuilds everything.",
     default_status=dg.DefaultScheduleStatus.STOPPED,
 )
+def monthly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    month = latest_complete_month(context.scheduled_execution_time)
+    return dg.RunRequest(run_key=f"monthly-{month}", partition_key=month)
 
 
 def landing_fingerprint(landing: Path) -> dict[str, str]:
@@ -57,10 +68,11 @@ def new_landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorRe
     if not changed:
         return dg.SkipReason("no new or changed landing files")
     run_key = hashlib.sha256(json.dumps({name: current[name] for name in changed}).encode()).hexdigest()[:16]
-    return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=run_key, tags={"highneeds/changed_files": ", ".join(changed)[:500]})],
-        cursor=json.dumps(current),
-    )
+    months = sorted(m for m in (identify_landing_file(Path(landing_value) / name).extract_month for name in changed) if m)
+    # One run over the changed months (reference files alone: the newest month), never one run per month.
+    first, last = (months[0], months[-1]) if months else (MONTHLY_PARTITIONS.get_last_partition_key(),) * 2
+    tags = {"highneeds/changed_files": ", ".join(changed)[:500], **range_tags(first, last)}
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=run_key, tags=tags)], cursor=json.dumps(current))
 
 
 def _step_failures(context: dg.RunFailureSensorContext) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.assets.freshness import ledger_is_recent
 from orchestration.assets.impact import impact_estimates
 from orchestration.assets.landing import landing_assets
 from orchestration.assets.projection import hn_projection
@@ -16,6 +17,7 @@ from orchestration.resources import build_resources
 
 defs = dg.Definitions(
     assets=[*landing_assets, dfe_benchmarks, highneeds_dbt_models, hn_projection, impact_estimates, schools_forum_pack],
+    asset_checks=[ledger_is_recent],
     jobs=[monthly_run_job],
     schedules=[monthly_schedule],
     sensors=[new_landing_files_sensor, email_on_run_failure],

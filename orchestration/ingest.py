@@ -15,7 +15,7 @@ import hashlib
 import json
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -297,6 +297,7 @@ def load_landing_dataset(
     progress: Callable[[str], None] | None = None,
     raise_on_refusal: bool = True,
     chunk_rows: int = CHUNK_ROWS,
+    months: Collection[str] | None = None,
 ) -> LoadResult:
     """Check and load the dataset's new or changed landing files; unchanged files are skipped.
 
@@ -311,6 +312,9 @@ def load_landing_dataset(
     loaded_at = loaded_at or datetime.now().replace(microsecond=0)
     report = progress or (lambda _message: None)
     files = landing_files(settings.landing, dataset.name)
+    if months is not None and dataset.periodic:
+        wanted = set(months)
+        files = [landing_file for landing_file in files if landing_file.extract_month in wanted]
     duplicates = duplicate_deliveries(files)
     result = LoadResult(dataset=dataset.name)
     key = settings.pseudonym_key()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from orchestration.alerts import root_cause_message, send_failure_alert
 from orchestration.instance import prepare_dagster_home
+from orchestration.partitions import all_months_tags
 from orchestration.run_lock import exclusive_run
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
@@ -69,7 +70,7 @@ def warehouse_table_rows(settings: Settings) -> dict[str, int]:
         }
 
 
-def _failure_messages(result) -> list[str]:  # noqa: ANN001 - dagster's ExecuteInProcessResult
+def _failure_messages(result) -> list[str]:
     return [
         f"{event.step_key}: {root_cause_message(event.step_failure_data.error)}"
         for event in result.all_events
@@ -100,7 +101,9 @@ def run_pipeline(settings: Settings) -> RunOutcome:
         contextlib.redirect_stdout(log),
         dg.DagsterInstance.get() as instance,
     ):
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=_QUIET_DAGSTER_CONSOLE)
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=_QUIET_DAGSTER_CONSOLE, tags=all_months_tags()
+        )
     outcome = RunOutcome(
         settings=settings,
         success=result.success,

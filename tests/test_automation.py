@@ -32,7 +32,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[str] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802, ANN001 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(f"Subject: {parsed['Subject']}\n{parsed.get_content()}")
         return "250 OK"
@@ -68,6 +68,28 @@ def test_the_schedule_runs_at_six_in_the_morning_london_time_on_the_sixth() -> N
     assert (second.month, second.day, second.hour) == (5, 6, 6)
 
 
+def test_the_scheduled_run_loads_the_month_before_the_run_date() -> None:
+    tick = datetime(2026, 11, 6, 6, 0, tzinfo=ZoneInfo("Europe/London"))
+    with dg.DagsterInstance.ephemeral() as instance:
+        request = monthly_schedule(dg.build_schedule_context(instance=instance, scheduled_execution_time=tick))
+    assert request.partition_key == "2026-10"
+    january = datetime(2027, 1, 6, 6, 0, tzinfo=ZoneInfo("Europe/London"))
+    with dg.DagsterInstance.ephemeral() as instance:
+        request = monthly_schedule(dg.build_schedule_context(instance=instance, scheduled_execution_time=january))
+    assert request.partition_key == "2026-12"
+
+
+def test_monthly_datasets_are_partitioned_by_month_and_backfill_in_a_single_run() -> None:
+    from orchestration.assets.landing import landing_assets
+    from orchestration.partitions import MONTHLY_PARTITIONS
+
+    by_name = {a.key.path[-1]: a for a in landing_assets}
+    for name in ("hn_ledger", "placements", "school_outcomes"):
+        assert by_name[name].partitions_def == MONTHLY_PARTITIONS
+        assert by_name[name].backfill_policy == dg.BackfillPolicy.single_run()
+    assert by_name["schools"].partitions_def is None
+
+
 def test_the_sensor_requests_a_run_for_new_files_and_again_only_when_a_file_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -86,6 +108,8 @@ def test_the_sensor_requests_a_run_for_new_files_and_again_only_when_a_file_chan
         assert len(third.run_requests) == 1
         assert third.run_requests[0].tags["highneeds/changed_files"] == path.name
         assert third.run_requests[0].run_key != first.run_requests[0].run_key
+        assert third.run_requests[0].tags["dagster/asset_partition_range_start"] == "2024-04"
+        assert third.run_requests[0].tags["dagster/asset_partition_range_end"] == "2024-04"
 
 
 def test_a_failure_alert_reaches_a_real_smtp_server(smtp_server: tuple[_Inbox, int]) -> None:
@@ -182,3 +206,48 @@ def test_a_run_killed_half_way_and_run_again_leaves_no_duplicates(tmp_path: Path
     assert (counts.n[0], counts.ids[0], float(counts.total[0])) == (9, 9, 90.0)
     spend = query(settings, "select sum(actual_gbp) as total from marts.spend_by_provision_type")
     assert float(spend.total[0]) == 90.0
+
+
+def test_the_ledger_is_stale_when_its_newest_month_ended_more_than_40_days_ago() -> None:
+    from datetime import date
+
+    from orchestration.assets.freshness import ledger_staleness
+
+    assert ledger_staleness("2026-10", date(2026, 12, 10))[0] is True  # 31 Oct + 40 days = 10 Dec
+    fresh, why = ledger_staleness("2026-10", date(2026, 12, 11))
+    assert fresh is False and "41 days ago" in why
+    assert ledger_staleness(None, date(2026, 12, 1))[0] is False
+
+
+def test_the_freshness_check_warns_but_never_blocks(tmp_path: Path) -> None:
+    from orchestration.assets.freshness import ledger_is_recent
+    from orchestration.resources import HighNeedsHome
+    from orchestration.warehouse import connect
+
+    home = tmp_path / "home"
+    home.mkdir()
+    with connect(home / "warehouse.duckdb") as connection:
+        connection.execute("create schema raw; create table raw.hn_ledger as select '2020-01' as period")
+    result = ledger_is_recent(HighNeedsHome(home=str(home)))
+    assert result.passed is False and result.severity == dg.AssetCheckSeverity.WARN
+    assert result.metadata["newest_ledger_month"].value == "2020-01"
+
+
+def test_a_backfill_over_a_range_of_months_loads_exactly_those_months_in_one_run(tmp_path: Path) -> None:
+    from orchestration.assets.landing import landing_assets
+    from orchestration.partitions import range_tags
+    from orchestration.resources import HighNeedsHome
+
+    landing = tmp_path / "landing"
+    _small_landing(landing)  # ledger files for 2023-04, 2023-05 and 2023-06
+    settings = settings_for(landing, tmp_path / "home")
+    ledger_asset = next(a for a in landing_assets if a.key.path[-1] == "hn_ledger")
+    result = dg.materialize(
+        [ledger_asset], resources={"highneeds": HighNeedsHome(home=str(settings.home), landing=str(landing))},
+        tags=range_tags("2023-05", "2023-06"),
+    )
+    assert result.success
+    materialised = {e.partition for e in result.get_asset_materialization_events()}
+    assert materialised == {"2023-05", "2023-06"}  # both months recorded by one run
+    loaded = query(settings, "select distinct _extract_month as m from raw.hn_ledger order by 1")
+    assert loaded.m.tolist() == ["2023-05", "2023-06"]

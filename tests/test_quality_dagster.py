@@ -11,6 +11,7 @@ import dagster as dg
 
 from orchestration.assets.checks import CONTRACT_CHECK, PLAUSIBILITY_CHECK
 from orchestration.assets.landing import landing_assets
+from orchestration.partitions import all_months_tags
 from orchestration.resources import HighNeedsHome
 from tests.support.landing import write_landing_csv
 from tests.support.pipeline import settings_for
@@ -61,7 +62,7 @@ def test_a_refused_file_fails_the_blocking_check_and_stops_everything_downstream
     def uses_the_ledger() -> None:
         downstream_ran.append(True)
 
-    first = dg.materialize([*landing_assets, uses_the_ledger], resources=resources)
+    first = dg.materialize([*landing_assets, uses_the_ledger], resources=resources, tags=all_months_tags())
     assert first.success and downstream_ran
     before = warehouse_fingerprint(settings.warehouse)
 
@@ -69,7 +70,9 @@ def test_a_refused_file_fails_the_blocking_check_and_stops_everything_downstream
     july[1] = {**july[1], "s251_line": "1.2.99", "amount_gbp": "950000.00"}
     write_landing_csv(settings.landing, "hn_ledger", july, month="2023-07")
     downstream_ran.clear()
-    second = dg.materialize([*landing_assets, uses_the_ledger], resources=resources, raise_on_error=False)
+    second = dg.materialize(
+        [*landing_assets, uses_the_ledger], resources=resources, raise_on_error=False, tags=all_months_tags()
+    )
 
     assert not second.success and not downstream_ran
     failure = next(e for e in second.all_events if e.is_step_failure)

@@ -9,6 +9,7 @@ import dagster as dg
 import pytest
 
 from orchestration.instance import prepare_dagster_home
+from orchestration.partitions import all_months_tags
 from tests.support.landing import ledger_line, write_landing_csv, write_minimal_reference_files
 from tests.support.pipeline import query, settings_for
 
@@ -38,6 +39,7 @@ def test_a_multiprocess_run_serialises_warehouse_writers_through_the_pool(
             dg.reconstructable(monthly_job),
             instance=instance,
             run_config={"execution": {"config": {"multiprocess": {"max_concurrent": 4}}}},
+            tags=all_months_tags(),
         )
         assert result.success, [e.message for e in result.all_events if e.is_failure]
         failures = [e for e in result.all_events if "Could not set lock" in (e.message or "")]

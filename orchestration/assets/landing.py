@@ -1,10 +1,13 @@
 """One ingest asset per landing dataset, made by one factory over the contract's dataset specs."""
 
+import warnings
+
 import dagster as dg
 
 from orchestration.assets.checks import landing_check_results, landing_check_specs
 from orchestration.contract import DATASETS, Dataset
 from orchestration.ingest import load_landing_dataset
+from orchestration.partitions import MONTHLY_PARTITIONS
 from orchestration.progress import report
 from orchestration.quality.report import LandingFilesRefused
 from orchestration.quality.rules import REFERENCED_DATASETS
@@ -34,13 +37,17 @@ def build_landing_asset(dataset: Dataset) -> dg.AssetsDefinition:
         pool=WAREHOUSE_POOL,
         kinds={"duckdb", "python"},
         check_specs=landing_check_specs(dataset, key),
+        partitions_def=MONTHLY_PARTITIONS if dataset.periodic else None,
+        backfill_policy=dg.BackfillPolicy.single_run() if dataset.periodic else None,
         # a ledger line's placement_id is checked against the newest placements snapshot: load that first
         deps=[landing_asset_key(name) for name in REFERENCED_DATASETS.get(dataset.name, ())],
     )
     def _landing_asset(context: dg.AssetExecutionContext, highneeds: HighNeedsHome):
         settings = highneeds.settings
+        months = context.partition_keys if context.has_partition_key_range or context.has_partition_key else None
         result = load_landing_dataset(
-            settings, dataset, progress=lambda message: report(context, message), raise_on_refusal=False
+            settings, dataset, progress=lambda message: report(context, message), raise_on_refusal=False,
+            months=months,
         )
         report(
             context,
@@ -66,4 +73,7 @@ def build_landing_asset(dataset: Dataset) -> dg.AssetsDefinition:
     return _landing_asset
 
 
-landing_assets = [build_landing_asset(dataset) for dataset in DATASETS.values()]
+with warnings.catch_warnings():
+    # BackfillPolicy is marked beta; single-run backfills are exactly what one DuckDB writer needs.
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    landing_assets = [build_landing_asset(dataset) for dataset in DATASETS.values()]

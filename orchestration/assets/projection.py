@@ -18,6 +18,7 @@ import yaml
 # analyses.projection imports statsmodels inside its fitting function, so this import stays light
 from analyses.projection import (
     MART_COLUMNS,
+    MIN_HISTORY_MONTHS,
     UNMITIGATED,
     HighNeedsProjection,
     PlacementForecast,
@@ -403,6 +404,12 @@ def hn_projection(
     """Read the finance marts, forecast placements, project finances per scenario, write the mart."""
     settings = highneeds.settings
     inputs = read_inputs(settings.warehouse)
+    history_months = inputs.monthly_counts["month"].nunique()
+    if history_months < MIN_HISTORY_MONTHS:
+        # A young warehouse (a new LA, a short demo) is not an error: say why there is no projection yet.
+        reason = f"{history_months} month(s) of placement history; the projection needs {MIN_HISTORY_MONTHS}"
+        report(context, f"projection: not built yet ({reason})")
+        return dg.MaterializeResult(metadata={"built": False, "reason": reason})
     assumptions_file = Path(config.assumptions_file) if config.assumptions_file else DEFAULT_ASSUMPTIONS_FILE
     assumptions = read_assumptions(assumptions_file, sorted(inputs.provision_groups))
     report(

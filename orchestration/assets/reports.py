@@ -5,10 +5,8 @@ import base64
 import dagster as dg
 
 from orchestration.assets.landing import WAREHOUSE_POOL
-
 from orchestration.progress import report
 from orchestration.resources import HighNeedsHome
-
 
 PACK_MARTS = (
     "spend_by_provision_type",
