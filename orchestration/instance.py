@@ -15,6 +15,8 @@ _INSTANCE_CONFIG = {
         # Queued runs start one at a time, so a second run waits instead of fighting over the file.
         "runs": {"max_concurrent_runs": 1},
     },
+    # The daemon notices runs whose process died and fails them, which frees their pool slots.
+    "run_monitoring": {"enabled": True, "poll_interval_seconds": 60},
     "telemetry": {"enabled": False},
 }
 

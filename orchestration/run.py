@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -78,6 +79,42 @@ def _failure_messages(result) -> list[str]:
     ]
 
 
+CLI_PID_TAG = "highneeds/cli_pid"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_runs_of_dead_cli_processes(instance) -> list[str]:  # noqa: ANN001 - a DagsterInstance
+    """Mark runs whose CLI process was killed as failed and free the pool slots they held.
+
+    A run killed half-way (power cut, Ctrl-C twice, OOM) never releases its `warehouse` pool slot, so the
+    next run would wait for it forever. Only runs started by this CLI whose process is gone are touched:
+    a run the UI started is left to Dagster's run monitoring.
+    """
+    import dagster as dg
+
+    released = []
+    unfinished = instance.get_runs(
+        filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+    )
+    for run in unfinished:
+        pid = run.tags.get(CLI_PID_TAG)
+        if pid is None or _pid_alive(int(pid)):
+            continue
+        instance.report_run_failed(run, message="the process running it was stopped before it finished")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        released.append(run.run_id)
+    return released
+
+
 def run_pipeline(settings: Settings) -> RunOutcome:
     """Materialise every asset in one Dagster run (in this process) over the settings' home and landing."""
     started = time.monotonic()
@@ -101,8 +138,12 @@ def run_pipeline(settings: Settings) -> RunOutcome:
         contextlib.redirect_stdout(log),
         dg.DagsterInstance.get() as instance,
     ):
+        release_runs_of_dead_cli_processes(instance)
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=_QUIET_DAGSTER_CONSOLE, tags=all_months_tags()
+            instance=instance,
+            raise_on_error=False,
+            run_config=_QUIET_DAGSTER_CONSOLE,
+            tags={**all_months_tags(), CLI_PID_TAG: str(os.getpid())},
         )
     outcome = RunOutcome(
         settings=settings,

@@ -79,6 +79,10 @@ class ProjectionInputs:
     planned_closing_balance_gbp: dict[str, float]
 
 
+class NotEnoughDataYet(RuntimeError):
+    """The warehouse does not yet hold what a projection needs (a new LA, a short history): not a failure."""
+
+
 TYPICAL_ANNUAL_COST_GBP: dict[str, float] = {
     "mainstream_maintained": 7_500.0,
     "mainstream_academy": 7_500.0,
@@ -139,7 +143,7 @@ def read_inputs(warehouse: Path) -> ProjectionInputs:
             """
         ).df()
         if monthly_counts.empty:
-            raise RuntimeError("marts.placement_flows is empty: no placement history to forecast from")
+            raise NotEnoughDataYet("marts.placement_flows is empty: no placement history to forecast from")
 
         in_year = connection.execute(
             """
@@ -150,7 +154,7 @@ def read_inputs(warehouse: Path) -> ProjectionInputs:
             """
         ).df()
         if in_year.empty:
-            raise RuntimeError(
+            raise NotEnoughDataYet(
                 "marts.budget_vs_outturn is empty: no in-year forecast to anchor the projection to"
             )
         current_year = str(in_year["financial_year"].iloc[0])
@@ -212,7 +216,7 @@ def read_inputs(warehouse: Path) -> ProjectionInputs:
 
     position = position.set_index(position["financial_year"].astype(str))
     if current_year not in position.index:
-        raise RuntimeError(f"marts.dsg_deficit_position has no row for the current year {current_year}")
+        raise NotEnoughDataYet(f"marts.dsg_deficit_position has no row for the current year {current_year}")
     current = position.loc[current_year]
     in_year_total = float(in_year["forecast_with_growth_gbp"].sum())
     income_gbp: dict[str, float] = {}
@@ -224,7 +228,7 @@ def read_inputs(warehouse: Path) -> ProjectionInputs:
         }
     if current_year not in income_gbp:
         if pd.isna(current["hn_in_year_gbp"]):
-            raise RuntimeError(f"no High Needs income for {current_year} in marts.dsg_deficit_position")
+            raise NotEnoughDataYet(f"no High Needs income for {current_year} in marts.dsg_deficit_position")
         # hn_in_year = income − Σ forecast_with_growth (contract), so income = hn_in_year + that sum
         income_gbp[current_year] = float(current["hn_in_year_gbp"]) + in_year_total
     opening = None if pd.isna(current["opening_balance_gbp"]) else float(current["opening_balance_gbp"])
@@ -403,13 +407,17 @@ def hn_projection(
 ) -> dg.MaterializeResult:
     """Read the finance marts, forecast placements, project finances per scenario, write the mart."""
     settings = highneeds.settings
-    inputs = read_inputs(settings.warehouse)
-    history_months = inputs.monthly_counts["month"].nunique()
-    if history_months < MIN_HISTORY_MONTHS:
+    try:
+        inputs = read_inputs(settings.warehouse)
+        history_months = inputs.monthly_counts["month"].nunique()
+        if history_months < MIN_HISTORY_MONTHS:
+            raise NotEnoughDataYet(
+                f"{history_months} month(s) of placement history; the projection needs {MIN_HISTORY_MONTHS}"
+            )
+    except NotEnoughDataYet as why:
         # A young warehouse (a new LA, a short demo) is not an error: say why there is no projection yet.
-        reason = f"{history_months} month(s) of placement history; the projection needs {MIN_HISTORY_MONTHS}"
-        report(context, f"projection: not built yet ({reason})")
-        return dg.MaterializeResult(metadata={"built": False, "reason": reason})
+        report(context, f"projection: not built yet ({why})")
+        return dg.MaterializeResult(metadata={"built": False, "reason": str(why)})
     assumptions_file = Path(config.assumptions_file) if config.assumptions_file else DEFAULT_ASSUMPTIONS_FILE
     assumptions = read_assumptions(assumptions_file, sorted(inputs.provision_groups))
     report(
