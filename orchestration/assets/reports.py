@@ -6,26 +6,14 @@ import dagster as dg
 
 from orchestration.assets.landing import WAREHOUSE_POOL
 from orchestration.progress import report
+from orchestration.reports.data import MART_NAMES
 from orchestration.resources import HighNeedsHome
 
-PACK_MARTS = (
-    "spend_by_provision_type",
-    "cost_per_placement",
-    "budget_vs_outturn",
-    "dsg_deficit_position",
-    "placement_flows",
-    "exclusion_rates",
-    "impact_estimates",
-    "event_study",
-    "hn_projection",
-    "benchmarks",
-)
-"""The marts the pack draws on (kept beside the asset so this module imports nothing heavy)."""
 
 
 @dg.asset(
     key=dg.AssetKey(["reports", "schools_forum_pack"]),
-    deps=[dg.AssetKey(["marts", name]) for name in PACK_MARTS],
+    deps=[dg.AssetKey(["marts", name]) for name in MART_NAMES],
     group_name="reports",
     description="Schools Forum pack for the latest ledger month: public HTML and PDF under statistical "
     "disclosure control, and the finance officers' workbook (OFFICIAL-SENSITIVE), "
