@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,15 +37,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--latest-month", default="2026-10")
     parser.add_argument("--keep", type=Path, default=None, help="keep the landing folder and home here")
+    parser.add_argument("--reuse-landing", action="store_true", help="use the landing folder already in --keep")
     options = parser.parse_args()
     os.environ.setdefault("HIGHNEEDS_PSEUDONYM_KEY", "benchmark-key")
     scratch = options.keep or Path(tempfile.mkdtemp(prefix="hn-national-"))
     landing, home = scratch / "landing", scratch / "home"
 
-    started = time.perf_counter()
-    summary = generate_demo(landing, scale="national", latest_month=options.latest_month)
-    print(f"generate national demo: {time.perf_counter() - started:.1f} s, "
-          f"{sum(summary.rows.values()):,} landing rows in {len(summary.files)} files")
+    if not (options.reuse_landing and landing.is_dir()):
+        started = time.perf_counter()
+        summary = generate_demo(landing, scale="national", latest_month=options.latest_month)
+        print(f"generate national demo: {time.perf_counter() - started:.1f} s, "
+              f"{sum(summary.rows.values()):,} landing rows in {len(summary.files)} files")
+    if home.exists():
+        shutil.rmtree(home)
 
     settings = Settings(home=home, landing=landing)
     settings.ensure_dirs()

@@ -113,6 +113,16 @@ class ValidationContext:
         if other._accepted_snapshot is not None:
             self._accepted_snapshot = other._accepted_snapshot
 
+    def _accepted_key_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted key hashes of every accepted file, and which accepted file each came from."""
+        if getattr(self, "_key_index_size", -1) != len(self._accepted):
+            hashes = np.concatenate([f.key_hashes for f in self._accepted])
+            owners = np.concatenate([np.full(len(f.key_hashes), i) for i, f in enumerate(self._accepted)])
+            order = np.argsort(hashes, kind="stable")
+            self._key_index = (hashes[order], owners[order])
+            self._key_index_size = len(self._accepted)
+        return self._key_index
+
     # ------------------------------------------------------------------------------------------ ledger
 
     def _replaced_months(self, state: FileState) -> list[str]:
@@ -137,12 +147,18 @@ class ValidationContext:
                 self.connection.unregister("quality_chunk_ids")
             used_elsewhere.update(dict(rows))
         if self._accepted and len(ids):
+            # One lookup against every accepted file's keys at once: a loop over files made a backfill of
+            # many months quadratic (minutes at national scale).
             hashes = key_hashes(ids)
-            for accepted in self._accepted:
-                if accepted.month == (state.landing_file.extract_month or ""):
-                    continue
-                hit = ids[np.isin(hashes, accepted.key_hashes)]
-                used_elsewhere.update({value: accepted.name for value in hit})
+            all_hashes, owners = self._accepted_key_index()
+            position = np.searchsorted(all_hashes, hashes)
+            found = position < len(all_hashes)
+            found[found] = all_hashes[position[found]] == hashes[found]
+            this_month = state.landing_file.extract_month or ""
+            for value, owner in zip(ids[found], owners[position[found]], strict=True):
+                accepted = self._accepted[owner]
+                if accepted.month != this_month:
+                    used_elsewhere.setdefault(value, accepted.name)
         parameters.values["transaction_ids_in_other_deliveries"] = sorted(used_elsewhere)
         if used_elsewhere:
             files = sorted(set(used_elsewhere.values()))
