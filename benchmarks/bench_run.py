@@ -37,21 +37,45 @@ def main() -> None:
     env = {**os.environ, "HIGHNEEDS_PSEUDONYM_KEY": "benchmark-key"}
     with tempfile.TemporaryDirectory() as scratch:
         landing = Path(scratch) / "landing"
-        generate = timed([str(BIN / "highneeds"), "demo", "--landing", str(landing), "--scale", options.scale,
-                          "--latest-month", options.latest_month], env)
+        generate = timed(
+            [
+                str(BIN / "highneeds"),
+                "demo",
+                "--landing",
+                str(landing),
+                "--scale",
+                options.scale,
+                "--latest-month",
+                options.latest_month,
+            ],
+            env,
+        )
         print(f"demo generation ({options.scale}): {generate:.1f} s")
         run_seconds = []
         for index in range(options.runs):
             home = Path(scratch) / f"home{index}"
-            seconds = timed([str(BIN / "highneeds"), "run", "--landing", str(landing), "--home", str(home)], env)
+            seconds = timed(
+                [str(BIN / "highneeds"), "run", "--landing", str(landing), "--home", str(home)], env
+            )
             run_seconds.append(seconds)
             print(f"highneeds run #{index + 1} (empty home): {seconds:.1f} s")
         rerun = timed([str(BIN / "highneeds"), "run", "--landing", str(landing), "--home", str(home)], env)
         print(f"highneeds run again with nothing new: {rerun:.1f} s")
         dbt_env = {**env, "HIGHNEEDS_WAREHOUSE": str(home / "warehouse.duckdb")}
-        dbt_seconds = timed([str(BIN / "dbt"), "build", "--quiet", "--project-dir", str(ROOT / "dbt_project"),
-                             "--profiles-dir", str(ROOT / "dbt_project"), "--target-path",
-                             str(Path(scratch) / "dbt_target")], dbt_env)
+        dbt_seconds = timed(
+            [
+                str(BIN / "dbt"),
+                "build",
+                "--quiet",
+                "--project-dir",
+                str(ROOT / "dbt_project"),
+                "--profiles-dir",
+                str(ROOT / "dbt_project"),
+                "--target-path",
+                str(Path(scratch) / "dbt_target"),
+            ],
+            dbt_env,
+        )
         print(f"plain dbt build (same warehouse): {dbt_seconds:.1f} s")
         print(f"median highneeds run: {statistics.median(run_seconds):.1f} s over {len(run_seconds)} runs")
 

@@ -56,7 +56,9 @@ def root_cause_message(error: object) -> str:
     return text
 
 
-def failure_message(job_name: str, run_id: str, failures: list[str], sender: str, recipients: tuple[str, ...]) -> EmailMessage:
+def failure_message(
+    job_name: str, run_id: str, failures: list[str], sender: str, recipients: tuple[str, ...]
+) -> EmailMessage:
     """A short e-mail a finance officer can act on: what failed and where to look."""
     message = EmailMessage()
     message["Subject"] = f"High Needs run failed: {job_name} ({run_id[:8]})"
@@ -68,14 +70,17 @@ def failure_message(job_name: str, run_id: str, failures: list[str], sender: str
         "What failed:",
         *[f"  - {failure}" for failure in failures or ["(no step failure recorded; see the run log)"]],
         "",
-        "Last month's figures are unchanged. Fix or re-send the files named above; the next run picks them up.",
+        "Last month's figures are unchanged. Fix or re-send the files named above;",
+        "the next run picks them up.",
         "Details: open the Dagster UI (highneeds ui) and the run's log under <home>/logs/.",
     ]
     message.set_content("\n".join(lines))
     return message
 
 
-def send_failure_alert(job_name: str, run_id: str, failures: list[str], smtp: SmtpSettings | None = None) -> bool:
+def send_failure_alert(
+    job_name: str, run_id: str, failures: list[str], smtp: SmtpSettings | None = None
+) -> bool:
     """Send the alert; returns False when alerts are not configured."""
     smtp = smtp or SmtpSettings.from_env()
     if smtp is None:

@@ -19,6 +19,7 @@ MONTHLY_CRON = "0 6 6 * *"
 """06:00 on the 6th: finance systems close the month in the first working days."""
 LONDON = "Europe/London"
 
+
 def latest_complete_month(scheduled_for: datetime) -> str:
     """The month before the run date: on 6 November the October extracts are in."""
     first_of_month = scheduled_for.replace(day=1)
@@ -68,11 +69,15 @@ def new_landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorRe
     if not changed:
         return dg.SkipReason("no new or changed landing files")
     run_key = hashlib.sha256(json.dumps({name: current[name] for name in changed}).encode()).hexdigest()[:16]
-    months = sorted(m for m in (identify_landing_file(Path(landing_value) / name).extract_month for name in changed) if m)
+    months = sorted(
+        m for m in (identify_landing_file(Path(landing_value) / name).extract_month for name in changed) if m
+    )
     # One run over the changed months (reference files alone: the newest month), never one run per month.
     first, last = (months[0], months[-1]) if months else (MONTHLY_PARTITIONS.get_last_partition_key(),) * 2
     tags = {"highneeds/changed_files": ", ".join(changed)[:500], **range_tags(first, last)}
-    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=run_key, tags=tags)], cursor=json.dumps(current))
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=run_key, tags=tags)], cursor=json.dumps(current)
+    )
 
 
 def _step_failures(context: dg.RunFailureSensorContext) -> list[str]:

@@ -19,7 +19,9 @@ from orchestration.settings import Settings
 if TYPE_CHECKING:
     from orchestration.quality.check import FolderCheck
 
-_HOME_HELP = "Folder for the warehouse, archive, quarantine and reports. Default: $HIGHNEEDS_HOME, else ./.highneeds"
+_HOME_HELP = (
+    "Folder for the warehouse, archive, quarantine and reports. Default: $HIGHNEEDS_HOME, else ./.highneeds"
+)
 
 
 class _ElapsedFormatter(logging.Formatter):
@@ -58,29 +60,53 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--landing", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the demo landing files into (created if missing).")
-@click.option("--seed", default=42, show_default=True, help="Random seed: the same seed gives the same files.")
-@click.option("--scale", type=click.Choice(["county", "national"]), default="county", show_default=True,
-              help="county ≈ one shire county; national ≈ 30× the rows, for benchmarks.")
-@click.option("--latest-month", default=None, metavar="YYYY-MM",
-              help="Last month of data. Default: the last complete calendar month.")
+@click.option(
+    "--landing",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the demo landing files into (created if missing).",
+)
+@click.option(
+    "--seed", default=42, show_default=True, help="Random seed: the same seed gives the same files."
+)
+@click.option(
+    "--scale",
+    type=click.Choice(["county", "national"]),
+    default="county",
+    show_default=True,
+    help="county ≈ one shire county; national ≈ 30× the rows, for benchmarks.",
+)
+@click.option(
+    "--latest-month",
+    default=None,
+    metavar="YYYY-MM",
+    help="Last month of data. Default: the last complete calendar month.",
+)
 def demo(landing: Path, seed: int, scale: str, latest_month: str | None) -> None:
     """Write realistic demo landing files for a fictional county (no real child is in them)."""
     from orchestration.demo.generate import default_latest_month, generate_demo
 
     _show_progress()
     started = time.monotonic()
-    summary = generate_demo(landing, seed=seed, scale=scale, latest_month=latest_month or default_latest_month())
-    click.echo(f"Wrote {len(summary.files)} landing files to {landing.resolve()} in {time.monotonic() - started:.1f}s")
+    summary = generate_demo(
+        landing, seed=seed, scale=scale, latest_month=latest_month or default_latest_month()
+    )
+    click.echo(
+        f"Wrote {len(summary.files)} landing files to {landing.resolve()} "
+        f"in {time.monotonic() - started:.1f}s"
+    )
     for dataset, rows in sorted(summary.rows_by_dataset.items()):
         click.echo(f"  {dataset:<18} {rows:>10,} rows")
     click.echo(f"Planted effects (ground truth): {summary.ground_truth_path}")
 
 
 @main.command()
-@click.option("--landing", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder the extracts are dropped into. It is read, never changed.")
+@click.option(
+    "--landing",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder the extracts are dropped into. It is read, never changed.",
+)
 @click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path), help=_HOME_HELP)
 def run(landing: Path, home: Path | None) -> None:
     """Load new landing files, rebuild every model and mart, and write the reports — through Dagster."""
@@ -100,11 +126,19 @@ def run(landing: Path, home: Path | None) -> None:
 
 
 @main.command()
-@click.option("--landing", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder the extracts are dropped into. It is read, never changed.")
-@click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path),
-              help="Warehouse to compare with (ids already loaded, the newest placements). "
-              "Default: $HIGHNEEDS_HOME, else ./.highneeds; none yet is fine.")
+@click.option(
+    "--landing",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder the extracts are dropped into. It is read, never changed.",
+)
+@click.option(
+    "--home",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Warehouse to compare with (ids already loaded, the newest placements). "
+    "Default: $HIGHNEEDS_HOME, else ./.highneeds; none yet is fine.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of problems instead of text.")
 def check(landing: Path, home: Path | None, as_json: bool) -> None:
     """Check the landing files against the data contract without loading anything.
@@ -136,9 +170,9 @@ def _echo_check(outcome: FolderCheck) -> None:
         click.echo(f"{mark} {report.name}: {verdict}")
         for problem in report.problems:
             where = ", ".join(
-                part for part in (
-                    _rows_text(problem.rows), f"column '{problem.column}'" if problem.column else ""
-                ) if part
+                part
+                for part in (_rows_text(problem.rows), f"column '{problem.column}'" if problem.column else "")
+                if part
             )
             label = "error" if problem.severity == "error" else "warning"
             click.echo(f"    {label} [{problem.rule}]{' ' + where if where else ''}: {problem.message}")
@@ -156,8 +190,12 @@ def _rows_text(rows: tuple[int, ...]) -> str:
 
 @main.command()
 @click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path), help=_HOME_HELP)
-@click.option("--landing", default=None, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Landing folder runs started from the UI read. Default: $HIGHNEEDS_LANDING.")
+@click.option(
+    "--landing",
+    default=None,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Landing folder runs started from the UI read. Default: $HIGHNEEDS_LANDING.",
+)
 @click.option("--port", default=3000, show_default=True, help="Port on 127.0.0.1.")
 def ui(home: Path | None, landing: Path | None, port: int) -> None:
     """Start the Dagster UI on http://127.0.0.1:PORT over the same home as `highneeds run`."""

@@ -196,8 +196,17 @@ DATASETS: dict[str, Dataset] = {
                     "characteristic",
                     "code",
                     codes=(
-                        "asian", "black", "chinese", "ehcp", "mixed", "no_sen", "other",
-                        "sen_support", "total", "unclassified", "white",
+                        "asian",
+                        "black",
+                        "chinese",
+                        "ehcp",
+                        "mixed",
+                        "no_sen",
+                        "other",
+                        "sen_support",
+                        "total",
+                        "unclassified",
+                        "white",
                     ),
                 ),
                 Column("headcount", "int"),
@@ -216,9 +225,7 @@ DATASETS: dict[str, Dataset] = {
             columns=(
                 Column("school_urn", "urn"),
                 Column("school_name", "text"),
-                Column(
-                    "phase", "code", codes=("all_through", "ap", "primary", "secondary", "special")
-                ),
+                Column("phase", "code", codes=("all_through", "ap", "primary", "secondary", "special")),
                 Column(
                     "governance",
                     "code",
@@ -285,7 +292,9 @@ def identify_landing_file(path: Path) -> LandingFile:
     if dataset.periodic and not month:
         raise UnrecognisedFileName(f"{path.name}: {dataset.name} is monthly; name it {dataset.name}_YYYY-MM")
     if not dataset.periodic and month:
-        raise UnrecognisedFileName(f"{path.name}: {dataset.name} is a reference file; name it {dataset.name}.csv")
+        raise UnrecognisedFileName(
+            f"{path.name}: {dataset.name} is a reference file; name it {dataset.name}.csv"
+        )
     if month and not (1 <= int(month[5:]) <= 12):
         raise UnrecognisedFileName(f"{path.name}: month {month} is not a calendar month")
     return LandingFile(path=path, dataset=dataset, extract_month=month)
@@ -294,7 +303,9 @@ def identify_landing_file(path: Path) -> LandingFile:
 def landing_files(landing_dir: Path, dataset: str | None = None) -> list[LandingFile]:
     """The recognised landing files in a folder, oldest month first; other files are ignored."""
     found: list[LandingFile] = []
-    for path in sorted(p for p in landing_dir.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))):
+    for path in sorted(
+        p for p in landing_dir.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))
+    ):
         try:
             landing_file = identify_landing_file(path)
         except UnrecognisedFileName:

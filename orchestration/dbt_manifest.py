@@ -34,13 +34,19 @@ def _newest_project_file_mtime(project_dir: Path) -> float:
 def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     """Run `dbt parse` if the manifest is missing or stale; return the manifest path."""
     manifest = Path(project.manifest_path)
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_project_file_mtime(Path(project.project_dir)):
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_project_file_mtime(
+        Path(project.project_dir)
+    ):
         return manifest
     dbt = Path(sys.executable).parent / "dbt"
     completed = subprocess.run(
         [str(dbt if dbt.exists() else "dbt"), "parse", "--quiet", "--no-partial-parse"],
         cwd=project.project_dir,
-        env={**os.environ, "DBT_PROFILES_DIR": str(project.profiles_dir), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        env={
+            **os.environ,
+            "DBT_PROFILES_DIR": str(project.profiles_dir),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        },
         capture_output=True,
         text=True,
         check=False,

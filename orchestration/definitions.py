@@ -16,7 +16,14 @@ from orchestration.jobs import monthly_run_job
 from orchestration.resources import build_resources
 
 defs = dg.Definitions(
-    assets=[*landing_assets, dfe_benchmarks, highneeds_dbt_models, hn_projection, impact_estimates, schools_forum_pack],
+    assets=[
+        *landing_assets,
+        dfe_benchmarks,
+        highneeds_dbt_models,
+        hn_projection,
+        impact_estimates,
+        schools_forum_pack,
+    ],
     asset_checks=[ledger_is_recent],
     jobs=[monthly_run_job],
     schedules=[monthly_schedule],

@@ -33,7 +33,11 @@ class Problem:
         return record
 
     def __str__(self) -> str:
-        where = [part for part in (format_rows(self.rows), f"column '{self.column}'" if self.column else "") if part]
+        where = [
+            part
+            for part in (format_rows(self.rows), f"column '{self.column}'" if self.column else "")
+            if part
+        ]
         return f"{self.file}{' (' + ', '.join(where) + ')' if where else ''}: {self.message}"
 
     @classmethod
@@ -72,7 +76,9 @@ class LandingFileRefused(LandingFileError):
         self.problems = list(problems)
         first = self.problems[0]
         more = f" (and {len(self.problems) - 1} more problem(s))" if len(self.problems) > 1 else ""
-        super().__init__(first.file, first.message + more, rows=first.rows, column=first.column, rule=first.rule)
+        super().__init__(
+            first.file, first.message + more, rows=first.rows, column=first.column, rule=first.rule
+        )
 
     def __reduce__(self):
         return (self.__class__, (self.problems,))

@@ -1,4 +1,4 @@
-"""Dagster resources: the platform's settings and the dbt CLI, configured from the environment in one place."""
+"""Dagster resources: the platform's settings and the dbt CLI, configured from the environment once."""
 
 from __future__ import annotations
 

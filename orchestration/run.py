@@ -92,7 +92,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def release_runs_of_dead_cli_processes(instance) -> list[str]:  # noqa: ANN001 - a DagsterInstance
+def release_runs_of_dead_cli_processes(instance) -> list[str]:
     """Mark runs whose CLI process was killed as failed and free the pool slots they held.
 
     A run killed half-way (power cut, Ctrl-C twice, OOM) never releases its `warehouse` pool slot, so the

@@ -32,7 +32,11 @@ def highneeds_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.C
     """The installed `highneeds` console script, run as a user would, from an unrelated folder."""
     executable = Path(sys.executable).parent / "highneeds"
     return subprocess.run(
-        [str(executable), *args], capture_output=True, text=True, check=False, cwd="/",
+        [str(executable), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd="/",
         env={**os.environ, "HIGHNEEDS_PSEUDONYM_KEY": TEST_PSEUDONYM_KEY, **(env or {})},
     )
 

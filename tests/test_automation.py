@@ -1,4 +1,4 @@
-"""Schedule, sensor, failure e-mail and one-run-at-a-time, on real Dagster instances and a real SMTP server."""
+"""Schedule, sensor, failure e-mail, one run at a time: real Dagster instances, a real SMTP server."""
 
 from __future__ import annotations
 
@@ -56,7 +56,9 @@ def test_the_schedule_runs_at_six_in_the_morning_london_time_on_the_sixth() -> N
     assert monthly_schedule.cron_schedule == "0 6 6 * *"
     assert monthly_schedule.execution_timezone == "Europe/London"
     ticks = dg.ScheduleDefinition(  # dagster's own cron iterator tells the next two ticks
-        name="probe", cron_schedule=monthly_schedule.cron_schedule, job_name="probe",
+        name="probe",
+        cron_schedule=monthly_schedule.cron_schedule,
+        job_name="probe",
         execution_timezone="Europe/London",
     )
     from dagster._utils.schedules import cron_string_iterator
@@ -64,18 +66,26 @@ def test_the_schedule_runs_at_six_in_the_morning_london_time_on_the_sixth() -> N
     start = datetime(2026, 3, 20, tzinfo=ZoneInfo("Europe/London")).timestamp()
     iterator = cron_string_iterator(start, ticks.cron_schedule, "Europe/London")
     first, second = next(iterator), next(iterator)
-    assert (first.month, first.day, first.hour) == (4, 6, 6) and first.utcoffset().total_seconds() == 3600  # BST
+    assert (first.month, first.day, first.hour) == (
+        4,
+        6,
+        6,
+    ) and first.utcoffset().total_seconds() == 3600  # BST
     assert (second.month, second.day, second.hour) == (5, 6, 6)
 
 
 def test_the_scheduled_run_loads_the_month_before_the_run_date() -> None:
     tick = datetime(2026, 11, 6, 6, 0, tzinfo=ZoneInfo("Europe/London"))
     with dg.DagsterInstance.ephemeral() as instance:
-        request = monthly_schedule(dg.build_schedule_context(instance=instance, scheduled_execution_time=tick))
+        request = monthly_schedule(
+            dg.build_schedule_context(instance=instance, scheduled_execution_time=tick)
+        )
     assert request.partition_key == "2026-10"
     january = datetime(2027, 1, 6, 6, 0, tzinfo=ZoneInfo("Europe/London"))
     with dg.DagsterInstance.ephemeral() as instance:
-        request = monthly_schedule(dg.build_schedule_context(instance=instance, scheduled_execution_time=january))
+        request = monthly_schedule(
+            dg.build_schedule_context(instance=instance, scheduled_execution_time=january)
+        )
     assert request.partition_key == "2026-12"
 
 
@@ -94,7 +104,9 @@ def test_the_sensor_requests_a_run_for_new_files_and_again_only_when_a_file_chan
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     landing = tmp_path / "landing"
-    path = write_landing_csv(landing, "hn_ledger", [ledger_line("T1", "2024-04", "1.2.5", "1.00")], month="2024-04")
+    path = write_landing_csv(
+        landing, "hn_ledger", [ledger_line("T1", "2024-04", "1.2.5", "1.00")], month="2024-04"
+    )
     (landing / "notes.txt").write_text("not a landing file")
     monkeypatch.setenv("HIGHNEEDS_LANDING", str(landing))
     with dg.DagsterInstance.ephemeral() as instance:
@@ -103,7 +115,9 @@ def test_the_sensor_requests_a_run_for_new_files_and_again_only_when_a_file_chan
         second = new_landing_files_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
         assert isinstance(second, dg.SkipReason)
         time.sleep(0.01)
-        write_landing_csv(landing, "hn_ledger", [ledger_line("T1", "2024-04", "1.2.5", "2.00")], month="2024-04")
+        write_landing_csv(
+            landing, "hn_ledger", [ledger_line("T1", "2024-04", "1.2.5", "2.00")], month="2024-04"
+        )
         third = new_landing_files_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
         assert len(third.run_requests) == 1
         assert third.run_requests[0].tags["highneeds/changed_files"] == path.name
@@ -114,8 +128,12 @@ def test_the_sensor_requests_a_run_for_new_files_and_again_only_when_a_file_chan
 
 def test_a_failure_alert_reaches_a_real_smtp_server(smtp_server: tuple[_Inbox, int]) -> None:
     inbox, port = smtp_server
-    smtp = SmtpSettings(host="127.0.0.1", port=port, sender="hn@example.org", recipients=("finance@example.org",))
-    assert send_failure_alert("highneeds_monthly_run", "abcdef123456", ["raw/hn_ledger: hn_ledger_2024-04.csv refused"], smtp)
+    smtp = SmtpSettings(
+        host="127.0.0.1", port=port, sender="hn@example.org", recipients=("finance@example.org",)
+    )
+    assert send_failure_alert(
+        "highneeds_monthly_run", "abcdef123456", ["raw/hn_ledger: hn_ledger_2024-04.csv refused"], smtp
+    )
     assert len(inbox.messages) == 1
     assert "Subject: High Needs run failed: highneeds_monthly_run (abcdef12)" in inbox.messages[0]
     assert "hn_ledger_2024-04.csv refused" in inbox.messages[0]
@@ -144,8 +162,10 @@ def test_the_run_failure_sensor_emails_what_failed(
         result = _failing_job().execute_in_process(instance=instance, raise_on_error=False)
         failure_event = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
         context = dg.build_run_status_sensor_context(
-            sensor_name="email_on_run_failure", dagster_event=failure_event,
-            dagster_instance=instance, dagster_run=result.dagster_run,
+            sensor_name="email_on_run_failure",
+            dagster_event=failure_event,
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
         ).for_run_failure()
         email_on_run_failure(context)
     assert len(inbox.messages) == 1
@@ -155,15 +175,21 @@ def test_the_run_failure_sensor_emails_what_failed(
 def _small_landing(folder: Path) -> None:
     write_minimal_reference_files(folder)
     for month in ("2023-04", "2023-05", "2023-06"):
-        write_landing_csv(folder, "hn_ledger", [ledger_line(f"T{month}-{i}", month, "1.2.5", "10.00") for i in range(3)],
-                          month=month)
+        write_landing_csv(
+            folder,
+            "hn_ledger",
+            [ledger_line(f"T{month}-{i}", month, "1.2.5", "10.00") for i in range(3)],
+            month=month,
+        )
 
 
 @pytest.mark.slow
 def test_a_second_run_on_the_same_home_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     _small_landing(tmp_path / "landing")
     with exclusive_run(tmp_path / "home"):
-        refused = highneeds_cli("run", "--landing", str(tmp_path / "landing"), "--home", str(tmp_path / "home"))
+        refused = highneeds_cli(
+            "run", "--landing", str(tmp_path / "landing"), "--home", str(tmp_path / "home")
+        )
     assert refused.returncode == 2
     assert "another run is already using" in refused.stderr and "wait for it to finish" in refused.stderr
 
@@ -176,9 +202,18 @@ def test_a_failed_cli_run_exits_non_zero_and_emails_the_failure(
     landing = tmp_path / "landing"
     _small_landing(landing)
     write_landing_csv(landing, "hn_ledger", [ledger_line("T9", "2023-07", "9.9.9", "10.00")], month="2023-07")
-    ran = highneeds_cli("run", "--landing", str(landing), "--home", str(tmp_path / "home"),
-                        env={"HIGHNEEDS_SMTP_HOST": "127.0.0.1", "HIGHNEEDS_SMTP_PORT": str(port),
-                             "HIGHNEEDS_SMTP_TO": "finance@example.org"})
+    ran = highneeds_cli(
+        "run",
+        "--landing",
+        str(landing),
+        "--home",
+        str(tmp_path / "home"),
+        env={
+            "HIGHNEEDS_SMTP_HOST": "127.0.0.1",
+            "HIGHNEEDS_SMTP_PORT": str(port),
+            "HIGHNEEDS_SMTP_TO": "finance@example.org",
+        },
+    )
     assert ran.returncode != 0
     assert "hn_ledger_2023-07.csv" in ran.stdout
     assert len(inbox.messages) == 1 and "hn_ledger_2023-07.csv" in inbox.messages[0]
@@ -201,8 +236,11 @@ def test_a_run_killed_half_way_and_run_again_leaves_no_duplicates(tmp_path: Path
     again = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     assert again.returncode == 0, again.stderr[-2000:]
     settings = settings_for(landing, tmp_path / "home")
-    counts = query(settings, "select count(*) as n, count(distinct transaction_id) as ids, sum(amount_gbp) as total "
-                             "from raw.hn_ledger")
+    counts = query(
+        settings,
+        "select count(*) as n, count(distinct transaction_id) as ids, sum(amount_gbp) as total "
+        "from raw.hn_ledger",
+    )
     assert (counts.n[0], counts.ids[0], float(counts.total[0])) == (9, 9, 90.0)
     spend = query(settings, "select sum(actual_gbp) as total from marts.spend_by_provision_type")
     assert float(spend.total[0]) == 90.0
@@ -243,7 +281,8 @@ def test_a_backfill_over_a_range_of_months_loads_exactly_those_months_in_one_run
     settings = settings_for(landing, tmp_path / "home")
     ledger_asset = next(a for a in landing_assets if a.key.path[-1] == "hn_ledger")
     result = dg.materialize(
-        [ledger_asset], resources={"highneeds": HighNeedsHome(home=str(settings.home), landing=str(landing))},
+        [ledger_asset],
+        resources={"highneeds": HighNeedsHome(home=str(settings.home), landing=str(landing))},
         tags=range_tags("2023-05", "2023-06"),
     )
     assert result.success

@@ -17,8 +17,11 @@ def _asset_graph() -> dg.AssetGraph:  # type: ignore[name-defined]
 
 def test_every_asset_that_touches_the_warehouse_is_in_the_warehouse_pool() -> None:
     graph = _asset_graph()
-    pools = {key.to_user_string(): graph.get(key).pools for key in graph.get_all_asset_keys()
-             if graph.get(key).is_materializable}
+    pools = {
+        key.to_user_string(): graph.get(key).pools
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).is_materializable
+    }
     assert pools, "no materialisable assets"
     assert {name for name, pool in pools.items() if pool != {"warehouse"}} == set()
 
@@ -31,9 +34,15 @@ def test_each_landing_dataset_has_one_raw_asset_feeding_its_staging_model() -> N
 
 
 def test_dbt_staging_tests_are_dagster_asset_checks() -> None:
-    check_names = {key.name for key in _asset_graph().asset_check_keys
-                   if key.asset_key == dg.AssetKey(["staging", "stg_landing__hn_ledger"])}
-    assert {"unique_stg_landing__hn_ledger_transaction_id", "not_null_stg_landing__hn_ledger_amount_gbp"} <= check_names
+    check_names = {
+        key.name
+        for key in _asset_graph().asset_check_keys
+        if key.asset_key == dg.AssetKey(["staging", "stg_landing__hn_ledger"])
+    }
+    assert {
+        "unique_stg_landing__hn_ledger_transaction_id",
+        "not_null_stg_landing__hn_ledger_amount_gbp",
+    } <= check_names
 
 
 def test_the_monthly_job_selects_every_asset() -> None:

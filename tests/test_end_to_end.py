@@ -1,4 +1,4 @@
-"""`highneeds demo` then `highneeds run`, as a newcomer would: real CLI, real Dagster, real dbt, real DuckDB."""
+"""`highneeds demo` then `highneeds run`, as a newcomer would: real CLI, Dagster, dbt and DuckDB."""
 
 from __future__ import annotations
 
@@ -56,9 +56,12 @@ def test_spend_by_provision_type_equals_the_ledger_files_to_the_penny(demo_run: 
     expected = _ledger_totals_from_landing(demo_run.landing)
     with duckdb.connect(str(demo_run.warehouse), read_only=True) as connection:
         rows = connection.execute(
-            "select month, s251_line, coalesce(provision_type, ''), actual_gbp from marts.spend_by_provision_type"
+            "select month, s251_line, coalesce(provision_type, ''), actual_gbp "
+            "from marts.spend_by_provision_type"
         ).fetchall()
-    actual = {(m, line, ptype): Decimal(str(v)).quantize(Decimal("0.01")) for m, line, ptype, v in rows if v != 0}
+    actual = {
+        (m, line, ptype): Decimal(str(v)).quantize(Decimal("0.01")) for m, line, ptype, v in rows if v != 0
+    }
     assert actual == {k: v for k, v in expected.items() if v != 0}
     assert sum(actual.values()) == sum(expected.values())
 
@@ -67,8 +70,9 @@ def test_ytd_is_the_running_total_within_each_financial_year(demo_run: DemoRun) 
     with duckdb.connect(str(demo_run.warehouse), read_only=True) as connection:
         mismatches = connection.execute(
             """select count(*) from (
-                 select ytd_actual_gbp, sum(actual_gbp) over (partition by financial_year, s251_line, provision_type
-                     order by month) as running from marts.spend_by_provision_type) where running <> ytd_actual_gbp"""
+                 select ytd_actual_gbp, sum(actual_gbp) over (
+                     partition by financial_year, s251_line, provision_type order by month) as running
+                 from marts.spend_by_provision_type) where running <> ytd_actual_gbp"""
         ).fetchone()[0]
     assert mismatches == 0
 
@@ -78,7 +82,9 @@ def _child_identifiers(landing: Path) -> set[str]:
     for path in landing.glob("placements_*.csv"):
         for row in _read_csv_rows(path):
             identifiers.update({row["upn"].strip(), row["date_of_birth"].strip()})
-            identifiers.update(name for name in (row.get("forename", ""), row.get("surname", "")) if len(name) > 3)
+            identifiers.update(
+                name for name in (row.get("forename", ""), row.get("surname", "")) if len(name) > 3
+            )
     identifiers.discard("")
     return identifiers
 
@@ -91,20 +97,25 @@ def test_no_child_name_upn_or_date_of_birth_reaches_the_warehouse_logs_or_output
         columns = connection.execute(
             "select table_schema, table_name, column_name, data_type from information_schema.columns"
         ).fetchall()
-        forbidden = {c for _, _, c, _ in columns if re.search(r"(^|_)(upn|forename|surname|date_of_birth|dob)$", c)}
+        forbidden = {
+            c for _, _, c, _ in columns if re.search(r"(^|_)(upn|forename|surname|date_of_birth|dob)$", c)
+        }
         assert forbidden == set()
         text_values: set[str] = set()
         for schema, table, column, data_type in columns:
             if data_type in ("VARCHAR", "DATE"):
                 text_values.update(
-                    str(value) for (value,) in connection.execute(
-                        f'select distinct cast("{column}" as varchar) from "{schema}"."{table}"').fetchall()
+                    str(value)
+                    for (value,) in connection.execute(
+                        f'select distinct cast("{column}" as varchar) from "{schema}"."{table}"'
+                    ).fetchall()
                 )
     assert not (upns & text_values)
     # Dates of birth cannot be told from other dates by value; no column may hold them (checked above).
     logs = "\n".join(p.read_text(errors="replace") for p in (demo_run.home / "logs").glob("*"))
     event_log = "\n".join(
-        str(row) for db in (demo_run.home / "dagster").rglob("*.db")
+        str(row)
+        for db in (demo_run.home / "dagster").rglob("*.db")
         for row in sqlite3.connect(db).execute("select * from sqlite_master").fetchall()
     )
     for text in (demo_run.output, logs, event_log):
@@ -115,8 +126,11 @@ def test_the_landing_folder_is_unchanged_by_a_run(demo_run: DemoRun, tmp_path: P
     from tests.conftest import highneeds_cli
 
     def fingerprint() -> dict[str, str]:
-        return {str(p.relative_to(demo_run.landing)): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(demo_run.landing.rglob("*")) if p.is_file()}
+        return {
+            str(p.relative_to(demo_run.landing)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(demo_run.landing.rglob("*"))
+            if p.is_file()
+        }
 
     before = fingerprint()
     again = highneeds_cli("run", "--landing", str(demo_run.landing), "--home", str(tmp_path / "home"))
@@ -125,10 +139,11 @@ def test_the_landing_folder_is_unchanged_by_a_run(demo_run: DemoRun, tmp_path: P
 
 
 def test_the_demo_county_overspent_about_6_9m_in_2021_22_leaving_a_17m_deficit(demo_run: DemoRun) -> None:
-    """The seed documents: a £6.9m overspend in 2021-22 and a cumulative DSG deficit of £17m at 31 March 2022."""
+    """The seed documents: a £6.9m overspend in 2021-22 and a £17m cumulative DSG deficit at 31 March 2022."""
     with duckdb.connect(str(demo_run.warehouse), read_only=True) as connection:
         in_year, closing = connection.execute(
-            "select hn_in_year_gbp, closing_balance_gbp from marts.dsg_deficit_position where financial_year = '2021-22'"
+            "select hn_in_year_gbp, closing_balance_gbp from marts.dsg_deficit_position "
+            "where financial_year = '2021-22'"
         ).fetchone()
     assert float(in_year) == pytest.approx(-6_900_000, abs=250_000)
     assert float(closing) == pytest.approx(-17_000_000, abs=250_000)

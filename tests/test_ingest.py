@@ -47,13 +47,18 @@ def test_loading_the_same_file_twice_changes_nothing(settings: Settings) -> None
     assert before.equals(after)  # same rows, same loaded_at: the second load wrote nothing
 
 
-def test_a_redelivered_month_replaces_that_month_only_and_both_versions_are_archived(settings: Settings) -> None:
+def test_a_redelivered_month_replaces_that_month_only_and_both_versions_are_archived(
+    settings: Settings,
+) -> None:
     _ledger_month(settings.landing, "2024-04", ["10.00", "20.00"])
     _ledger_month(settings.landing, "2024-05", ["5.00"])
     load_landing_dataset(settings, DATASETS["hn_ledger"])
     _ledger_month(settings.landing, "2024-04", ["11.00"])  # corrected April: one line, a new amount
     result = load_landing_dataset(settings, DATASETS["hn_ledger"])
-    totals = query(settings, "select period, sum(amount_gbp) as total, count(*) as n from raw.hn_ledger group by 1 order by 1")
+    totals = query(
+        settings,
+        "select period, sum(amount_gbp) as total, count(*) as n from raw.hn_ledger group by 1 order by 1",
+    )
     assert result.months_replaced == ["2024-04"]
     assert totals.to_dict("list") == {"period": ["2024-04", "2024-05"], "total": [11.0, 5.0], "n": [1, 1]}
     archived = sorted(p.name.split("_", 1)[1] for p in (settings.archive_dir / "hn_ledger").iterdir())
@@ -69,16 +74,26 @@ def test_the_landing_folder_is_read_but_never_changed(settings: Settings) -> Non
 
 def test_placements_keep_no_name_upn_or_date_of_birth_and_derive_age_and_nc_year(settings: Settings) -> None:
     write_landing_csv(
-        settings.landing, "placements",
-        [placement("P1", UPN_A, "special_maintained", "2023-09-01", None, "21000.00", date_of_birth="2012-05-17"),
-         placement("P2", UPN_B, "special_maintained", "2023-09-01", None, "21000.00", date_of_birth="31/08/2013")],
+        settings.landing,
+        "placements",
+        [
+            placement(
+                "P1", UPN_A, "special_maintained", "2023-09-01", None, "21000.00", date_of_birth="2012-05-17"
+            ),
+            placement(
+                "P2", UPN_B, "special_maintained", "2023-09-01", None, "21000.00", date_of_birth="31/08/2013"
+            ),
+        ],
         month="2024-01",
     )
     load_landing_dataset(settings, DATASETS["placements"])
     columns = set(query(settings, "select * from raw.placements limit 0").columns)
     assert not columns & {"upn", "forename", "surname", "date_of_birth"}
-    loaded = query(settings, "select placement_id, age_at_extract, nc_year_at_extract, pupil_pseudonym "
-                             "from raw.placements order by placement_id")
+    loaded = query(
+        settings,
+        "select placement_id, age_at_extract, nc_year_at_extract, pupil_pseudonym "
+        "from raw.placements order by placement_id",
+    )
     # At 31 January 2024: born 17 May 2012 → 11, cohort Sept 2011–Aug 2012 → Year 7 in 2023/24;
     # born 31 Aug 2013 → 10, the youngest of the Sept 2012–Aug 2013 cohort → Year 6.
     assert loaded.age_at_extract.tolist() == [11, 10]
@@ -88,10 +103,16 @@ def test_placements_keep_no_name_upn_or_date_of_birth_and_derive_age_and_nc_year
         assert secret not in everything
 
 
-def test_the_same_child_gets_the_same_pseudonym_in_every_snapshot_with_the_same_key(settings: Settings) -> None:
+def test_the_same_child_gets_the_same_pseudonym_in_every_snapshot_with_the_same_key(
+    settings: Settings,
+) -> None:
     for month in ("2024-01", "2024-04"):
-        write_landing_csv(settings.landing, "placements",
-                          [placement("P1", UPN_A, "special_maintained", "2023-09-01", None, "21000.00")], month=month)
+        write_landing_csv(
+            settings.landing,
+            "placements",
+            [placement("P1", UPN_A, "special_maintained", "2023-09-01", None, "21000.00")],
+            month=month,
+        )
     load_landing_dataset(settings, DATASETS["placements"])
     pseudonyms = query(settings, "select distinct pupil_pseudonym from raw.placements")
     assert len(pseudonyms) == 1 and UPN_A not in pseudonyms.pupil_pseudonym[0]
@@ -109,11 +130,18 @@ def test_without_a_key_in_the_environment_a_key_file_is_made_once_readable_by_th
 
 def test_extra_columns_are_kept_in_raw_as_json(settings: Settings) -> None:
     header = [*DATASETS["hn_ledger"].column_names, "Approver"]
-    write_landing_csv(settings.landing, "hn_ledger",
-                      [ledger_line("T1", "2024-04", "1.2.5", "10.00", Approver="J Smith")],
-                      month="2024-04", columns=header)
+    write_landing_csv(
+        settings.landing,
+        "hn_ledger",
+        [ledger_line("T1", "2024-04", "1.2.5", "10.00", Approver="J Smith")],
+        month="2024-04",
+        columns=header,
+    )
     load_landing_dataset(settings, DATASETS["hn_ledger"])
-    assert query(settings, "select _extra_columns from raw.hn_ledger")._extra_columns[0] == '{"approver": "J Smith"}'
+    assert (
+        query(settings, "select _extra_columns from raw.hn_ledger")._extra_columns[0]
+        == '{"approver": "J Smith"}'
+    )
 
 
 def test_lineage_columns_name_the_file_its_hash_and_row(settings: Settings) -> None:
@@ -121,7 +149,9 @@ def test_lineage_columns_name_the_file_its_hash_and_row(settings: Settings) -> N
 
     path = _ledger_month(settings.landing, "2024-04", ["10.00", "20.00"])
     load_landing_dataset(settings, DATASETS["hn_ledger"])
-    lineage = query(settings, "select _source_file, _source_sha256, _source_row from raw.hn_ledger order by 3")
+    lineage = query(
+        settings, "select _source_file, _source_sha256, _source_row from raw.hn_ledger order by 3"
+    )
     assert lineage._source_file.unique().tolist() == ["hn_ledger_2024-04.csv"]
     assert lineage._source_sha256[0] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert lineage._source_row.tolist() == [2, 3]  # line 1 is the header

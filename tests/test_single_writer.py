@@ -29,7 +29,9 @@ def test_a_multiprocess_run_serialises_warehouse_writers_through_the_pool(
     landing = tmp_path / "landing"
     write_minimal_reference_files(landing)
     for month in ("2023-04", "2023-05"):
-        write_landing_csv(landing, "hn_ledger", [ledger_line(f"T{month}", month, "1.2.5", "100.00")], month=month)
+        write_landing_csv(
+            landing, "hn_ledger", [ledger_line(f"T{month}", month, "1.2.5", "100.00")], month=month
+        )
     settings = settings_for(landing, tmp_path / "home")
     prepare_dagster_home(settings)
     settings.export_env()
@@ -44,6 +46,8 @@ def test_a_multiprocess_run_serialises_warehouse_writers_through_the_pool(
         assert result.success, [e.message for e in result.all_events if e.is_failure]
         failures = [e for e in result.all_events if "Could not set lock" in (e.message or "")]
     assert failures == []
-    totals = query(settings, "select count(*) as n, sum(actual_gbp) as total from marts.spend_by_provision_type")
+    totals = query(
+        settings, "select count(*) as n, sum(actual_gbp) as total from marts.spend_by_provision_type"
+    )
     assert (totals.n[0], float(totals.total[0])) == (2, 200.0)
     assert os.environ["HIGHNEEDS_WAREHOUSE"] == str(settings.warehouse)

@@ -23,7 +23,10 @@ def ledger_staleness(newest_period: str | None, today: date) -> tuple[bool, str]
     month_end = pd.Period(newest_period, freq="M").end_time.date()
     age = today - month_end
     if age > LEDGER_STALE_AFTER:
-        return False, f"the newest ledger month is {newest_period}, which ended {age.days} days ago (limit 40)"
+        return (
+            False,
+            f"the newest ledger month is {newest_period}, which ended {age.days} days ago (limit 40)",
+        )
     return True, f"the newest ledger month is {newest_period}, which ended {max(age.days, 0)} days ago"
 
 
@@ -40,7 +43,8 @@ def ledger_is_recent(highneeds: HighNeedsHome) -> dg.AssetCheckResult:
     if settings.warehouse.exists():
         with connect(settings.warehouse, read_only=True) as connection:
             exists = connection.execute(
-                "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'hn_ledger'"
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'raw' and table_name = 'hn_ledger'"
             ).fetchone()[0]
             if exists:
                 newest = connection.execute("select max(period) from raw.hn_ledger").fetchone()[0]

@@ -44,9 +44,14 @@ def build_landing_asset(dataset: Dataset) -> dg.AssetsDefinition:
     )
     def _landing_asset(context: dg.AssetExecutionContext, highneeds: HighNeedsHome):
         settings = highneeds.settings
-        months = context.partition_keys if context.has_partition_key_range or context.has_partition_key else None
+        months = (
+            context.partition_keys if context.has_partition_key_range or context.has_partition_key else None
+        )
         result = load_landing_dataset(
-            settings, dataset, progress=lambda message: report(context, message), raise_on_refusal=False,
+            settings,
+            dataset,
+            progress=lambda message: report(context, message),
+            raise_on_refusal=False,
             months=months,
         )
         report(

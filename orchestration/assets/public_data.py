@@ -32,7 +32,9 @@ def dfe_benchmarks(context: dg.AssetExecutionContext, highneeds: HighNeedsHome):
     published = load_public_benchmarks()
     neighbour_set = load_neighbours()
     neighbours = neighbour_set.neighbours.assign(role="neighbour")
-    the_la = pd.DataFrame([{"old_la_code": neighbour_set.la_old_code, "name": neighbour_set.la_name, "role": "la"}])
+    the_la = pd.DataFrame(
+        [{"old_la_code": neighbour_set.la_old_code, "name": neighbour_set.la_name, "role": "la"}]
+    )
     areas = pd.concat([the_la, neighbours], ignore_index=True)
     with transaction(highneeds.settings.warehouse) as connection:
         connection.execute("create schema if not exists raw")
@@ -51,5 +53,5 @@ def dfe_benchmarks(context: dg.AssetExecutionContext, highneeds: HighNeedsHome):
             "neighbour_method": neighbour_set.method,
             "neighbours": dg.MetadataValue.json(neighbour_set.neighbours["name"].tolist()),
             "licence": "Contains public sector information licensed under the Open Government Licence v3.0.",
-        }
+        },
     )

@@ -10,7 +10,6 @@ from orchestration.reports.data import MART_NAMES
 from orchestration.resources import HighNeedsHome
 
 
-
 @dg.asset(
     key=dg.AssetKey(["reports", "schools_forum_pack"]),
     deps=[dg.AssetKey(["marts", name]) for name in MART_NAMES],

@@ -1,6 +1,5 @@
 """The dbt project (staging → intermediate → marts) as Dagster assets; dbt tests become asset checks."""
 
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,9 +35,7 @@ class SchemaQualifiedTranslator(DagsterDbtTranslator):
     ),
     pool=WAREHOUSE_POOL,
 )
-def highneeds_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, highneeds: HighNeedsHome
-):
+def highneeds_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, highneeds: HighNeedsHome):
     """`dbt build` over the selected models: seeds, models and their tests, in dependency order.
 
     The warehouse path is handed to dbt through the environment; no Python connection is open while

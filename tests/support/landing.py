@@ -37,8 +37,16 @@ def write_landing_csv(
     return path
 
 
-def placement(placement_id: str, upn: str, provision_type: str, start: str, end: str | None, annual_cost: str,
-              provider_urn: str = "", **overrides: object) -> dict[str, object]:
+def placement(
+    placement_id: str,
+    upn: str,
+    provision_type: str,
+    start: str,
+    end: str | None,
+    annual_cost: str,
+    provider_urn: str = "",
+    **overrides: object,
+) -> dict[str, object]:
     """One placements row with plausible defaults for the columns a test does not care about."""
     row: dict[str, object] = {
         "placement_id": placement_id,
@@ -63,8 +71,15 @@ def placement(placement_id: str, upn: str, provision_type: str, start: str, end:
     return row
 
 
-def ledger_line(transaction_id: str, period: str, s251_line: str, amount: str, provision_type: str = "",
-                placement_id: str = "", **overrides: object) -> dict[str, object]:
+def ledger_line(
+    transaction_id: str,
+    period: str,
+    s251_line: str,
+    amount: str,
+    provision_type: str = "",
+    placement_id: str = "",
+    **overrides: object,
+) -> dict[str, object]:
     """One hn_ledger row with plausible defaults."""
     row: dict[str, object] = {
         "transaction_id": transaction_id,
@@ -85,36 +100,99 @@ def ledger_line(transaction_id: str, period: str, s251_line: str, amount: str, p
 
 def write_minimal_reference_files(folder: Path) -> None:
     """The reference files every run needs, small and self-consistent."""
-    write_landing_csv(folder, "schools", [
-        {"school_urn": "100001", "school_name": "Northvale Primary", "phase": "primary",
-         "governance": "maintained", "locality": "Northvale", "opened_on": "1990-09-01"},
-        {"school_urn": "100002", "school_name": "Northvale Academy", "phase": "secondary",
-         "governance": "academy", "locality": "Northvale", "opened_on": "2012-09-01"},
-        {"school_urn": "100003", "school_name": "Oak Independent Special", "phase": "special",
-         "governance": "independent", "locality": "Southmere"},
-    ])
-    write_landing_csv(folder, "hn_budget", [
-        {"financial_year": "2023-24", "s251_line": "1.2.1", "budget_type": "original",
-         "amount_gbp": "120000.00", "approved_on": "2023-03-01"},
-        {"financial_year": "2023-24", "s251_line": "1.2.3", "budget_type": "original",
-         "amount_gbp": "60000.00", "approved_on": "2023-03-01"},
-    ])
-    write_landing_csv(folder, "dsg_funding", [
-        {"financial_year": "2023-24", "block": block, "allocation_gbp": alloc, "deductions_gbp": ded,
-         "transfer_in_gbp": tr}
-        for block, alloc, ded, tr in [
-            ("schools", "1000000.00", "0", "-10000.00"),
-            ("central_school_services", "50000.00", "0", "0"),
-            ("early_years", "200000.00", "0", "0"),
-            ("high_needs", "190000.00", "20000.00", "10000.00"),
-        ]
-    ])
-    write_landing_csv(folder, "dsg_balance", [{"financial_year": "2023-24", "opening_balance_gbp": "-50000.00"}])
-    write_landing_csv(folder, "deficit_plan", [
-        {"financial_year": "2023-24", "planned_hn_in_year_gbp": "-5000.00",
-         "planned_closing_balance_gbp": "-55000.00", "plan_version": "v1"},
-    ])
-    write_landing_csv(folder, "interventions", [
-        {"school_urn": "100001", "programme": "restorative_practice", "start_date": "2023-09-01",
-         "end_date": "", "cost_gbp": "5000.00"},
-    ])
+    write_landing_csv(
+        folder,
+        "schools",
+        [
+            {
+                "school_urn": "100001",
+                "school_name": "Northvale Primary",
+                "phase": "primary",
+                "governance": "maintained",
+                "locality": "Northvale",
+                "opened_on": "1990-09-01",
+            },
+            {
+                "school_urn": "100002",
+                "school_name": "Northvale Academy",
+                "phase": "secondary",
+                "governance": "academy",
+                "locality": "Northvale",
+                "opened_on": "2012-09-01",
+            },
+            {
+                "school_urn": "100003",
+                "school_name": "Oak Independent Special",
+                "phase": "special",
+                "governance": "independent",
+                "locality": "Southmere",
+            },
+        ],
+    )
+    write_landing_csv(
+        folder,
+        "hn_budget",
+        [
+            {
+                "financial_year": "2023-24",
+                "s251_line": "1.2.1",
+                "budget_type": "original",
+                "amount_gbp": "120000.00",
+                "approved_on": "2023-03-01",
+            },
+            {
+                "financial_year": "2023-24",
+                "s251_line": "1.2.3",
+                "budget_type": "original",
+                "amount_gbp": "60000.00",
+                "approved_on": "2023-03-01",
+            },
+        ],
+    )
+    write_landing_csv(
+        folder,
+        "dsg_funding",
+        [
+            {
+                "financial_year": "2023-24",
+                "block": block,
+                "allocation_gbp": alloc,
+                "deductions_gbp": ded,
+                "transfer_in_gbp": tr,
+            }
+            for block, alloc, ded, tr in [
+                ("schools", "1000000.00", "0", "-10000.00"),
+                ("central_school_services", "50000.00", "0", "0"),
+                ("early_years", "200000.00", "0", "0"),
+                ("high_needs", "190000.00", "20000.00", "10000.00"),
+            ]
+        ],
+    )
+    write_landing_csv(
+        folder, "dsg_balance", [{"financial_year": "2023-24", "opening_balance_gbp": "-50000.00"}]
+    )
+    write_landing_csv(
+        folder,
+        "deficit_plan",
+        [
+            {
+                "financial_year": "2023-24",
+                "planned_hn_in_year_gbp": "-5000.00",
+                "planned_closing_balance_gbp": "-55000.00",
+                "plan_version": "v1",
+            },
+        ],
+    )
+    write_landing_csv(
+        folder,
+        "interventions",
+        [
+            {
+                "school_urn": "100001",
+                "programme": "restorative_practice",
+                "start_date": "2023-09-01",
+                "end_date": "",
+                "cost_gbp": "5000.00",
+            },
+        ],
+    )

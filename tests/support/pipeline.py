@@ -40,11 +40,24 @@ def dbt_build(settings: Settings, select: str | None = None) -> subprocess.Compl
     """`dbt build` with the real CLI against the settings' warehouse; raises with dbt's output on failure."""
     ensure_manifest()
     dbt = Path(sys.executable).parent / "dbt"
-    args = [str(dbt), "build", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(settings.home / "dbt_target")]
+    args = [
+        str(dbt),
+        "build",
+        "--quiet",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(settings.home / "dbt_target"),
+    ]
     if select:
         args += ["--select", select, "resource_type:seed", "--indirect-selection", "cautious"]
-    env = {**os.environ, "HIGHNEEDS_WAREHOUSE": str(settings.warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {
+        **os.environ,
+        "HIGHNEEDS_WAREHOUSE": str(settings.warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
     completed = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise AssertionError(f"dbt build failed:\n{completed.stdout[-6000:]}\n{completed.stderr[-2000:]}")
