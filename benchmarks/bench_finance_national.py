@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.contract import DATASETS
+from orchestration.dbt_manifest import dbt_executable
 from orchestration.demo import generate_demo
 from orchestration.ingest import load_landing_dataset
 from orchestration.settings import DBT_PROJECT_DIR, Settings
@@ -74,13 +75,12 @@ def main() -> None:
         f"peak memory {peak_mib(resource.RUSAGE_SELF):,.0f} MiB"
     )
 
-    dbt = Path(sys.executable).parent / "dbt"
     env = {**os.environ, "HIGHNEEDS_WAREHOUSE": str(settings.warehouse)}
     select = " ".join(f"+{mart}" for mart in FINANCE_MARTS)
     started = time.perf_counter()
     completed = subprocess.run(
         [
-            str(dbt),
+            dbt_executable(),
             "build",
             "--quiet",
             "--select",

@@ -31,6 +31,12 @@ def _newest_project_file_mtime(project_dir: Path) -> float:
     return newest
 
 
+def dbt_executable() -> str:
+    """dbt installed beside this Python, so the CLI works without an activated virtualenv."""
+    beside_python = Path(sys.executable).parent / "dbt"
+    return str(beside_python) if beside_python.exists() else "dbt"
+
+
 def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     """Run `dbt parse` if the manifest is missing or stale; return the manifest path."""
     manifest = Path(project.manifest_path)
@@ -38,9 +44,8 @@ def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
         Path(project.project_dir)
     ):
         return manifest
-    dbt = Path(sys.executable).parent / "dbt"
     completed = subprocess.run(
-        [str(dbt if dbt.exists() else "dbt"), "parse", "--quiet", "--no-partial-parse"],
+        [dbt_executable(), "parse", "--quiet", "--no-partial-parse"],
         cwd=project.project_dir,
         env={
             **os.environ,

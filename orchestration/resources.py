@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.dbt_manifest import DBT_PROJECT
+from orchestration.dbt_manifest import DBT_PROJECT, dbt_executable
 from orchestration.settings import Settings
 
 
@@ -27,12 +24,6 @@ class HighNeedsHome(dg.ConfigurableResource):
         settings = Settings.from_env(home=self.home, landing=self.landing)
         settings.ensure_dirs()
         return settings
-
-
-def dbt_executable() -> str:
-    """dbt installed beside this Python, so the CLI works without an activated virtualenv."""
-    beside_python = Path(sys.executable).parent / "dbt"
-    return str(beside_python) if beside_python.exists() else "dbt"
 
 
 def build_resources() -> dict[str, object]:

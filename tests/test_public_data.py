@@ -10,10 +10,8 @@ import pandas as pd
 import pytest
 
 from orchestration.public_data import (
-    COMPARISON_COLUMNS,
     MEASURES,
     TIDY_COLUMNS,
-    benchmark_comparison,
     clean_area_name,
     load_neighbours,
     load_public_benchmarks,
@@ -30,9 +28,35 @@ def tidy() -> pd.DataFrame:
     return load_public_benchmarks()
 
 
+COMPARISON_COLUMNS = [
+    "measure",
+    "period",
+    "s251_line",
+    "comparator",
+    "area_name",
+    "value",
+    "n_areas",
+    "la_rank_among_neighbours",
+]
+
+
 @pytest.fixture(scope="module")
-def comparison(tidy: pd.DataFrame) -> pd.DataFrame:
-    return benchmark_comparison(tidy, la_old_code=GLOUCESTERSHIRE)
+def comparison(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """`marts.benchmarks` as the pipeline builds it: the DfE asset materialised, then the real dbt build."""
+    import dagster as dg
+
+    from orchestration.assets.public_data import dfe_benchmarks
+    from orchestration.resources import HighNeedsHome
+    from tests.support.pipeline import dbt_build, query, settings_for
+
+    root = tmp_path_factory.mktemp("benchmarks")
+    (root / "landing").mkdir()
+    settings = settings_for(root / "landing", root / "home")
+    assert dg.materialize(
+        [dfe_benchmarks], resources={"highneeds": HighNeedsHome(home=str(settings.home))}
+    ).success
+    dbt_build(settings, "+benchmarks")
+    return query(settings, "select * from marts.benchmarks")
 
 
 def one(
@@ -207,12 +231,12 @@ def test_neighbours_are_real_las_present_in_every_measure(tidy: pd.DataFrame) ->
 
 
 def test_comparison_rows_and_hand_checked_mean(comparison: pd.DataFrame) -> None:
-    assert list(comparison.columns) == COMPARISON_COLUMNS
+    assert [c for c in comparison.columns if c in COMPARISON_COLUMNS] == COMPARISON_COLUMNS
     assert comparison.groupby(["measure", "period", "s251_line"], dropna=False).size().eq(4).all()
     rows = comparison[
         (comparison["measure"] == "dsg_cumulative_balance_pct_of_dsg") & (comparison["period"] == "2021-22")
     ].set_index("comparator")
-    assert list(rows.index) == ["la", "region", "england", "statistical_neighbours"]
+    assert sorted(rows.index) == ["england", "la", "region", "statistical_neighbours"]
     assert rows.at["la", "value"] == pytest.approx(-3.26)
     assert rows.at["region", "area_name"] == "South West"
     assert rows.at["region", "value"] == pytest.approx(-6.21)
@@ -233,18 +257,24 @@ def test_comparison_rows_and_hand_checked_mean(comparison: pd.DataFrame) -> None
     assert requests.loc[requests["comparator"] == "la", "la_rank_among_neighbours"].item() == 9
 
 
-def test_comparison_leaves_out_null_neighbours(tidy: pd.DataFrame) -> None:
-    # Rutland's 2021/22 value is suppressed: it is dropped from the mean, not counted as zero
-    result = benchmark_comparison(tidy, la_old_code=GLOUCESTERSHIRE, neighbour_codes=[857, 885])
-    row = result[
-        (result["measure"] == "cin_with_ehc_plan_pct")
-        & (result["period"] == "2021/22")
-        & (result["comparator"] == "statistical_neighbours")
-    ].iloc[0]
-    worcestershire = one(tidy, "cin_with_ehc_plan_pct", "2021/22", old_la_code=885)["value"]
-    assert row["n_areas"] == 1 and row["value"] == pytest.approx(worcestershire)
-    with pytest.raises(ValueError, match="pass neighbour_codes"):
-        benchmark_comparison(tidy, la_old_code=885)
+def test_neighbour_means_leave_out_missing_figures_and_count_the_rest(
+    tidy: pd.DataFrame, comparison: pd.DataFrame
+) -> None:
+    # Worked out here from the tidy table, independently of the mart's SQL: suppressed or missing
+    # neighbour figures are dropped from the mean, never counted as zero.
+    codes = load_neighbours().old_la_codes
+    neighbours = tidy[(tidy["geography_level"] == "la") & tidy["old_la_code"].isin(codes)]
+    expected = (
+        neighbours.groupby(["measure", "period", "s251_line"], dropna=False)["value"]
+        .agg(["mean", "count"])
+        .reset_index()
+    )
+    mart = comparison[comparison["comparator"] == "statistical_neighbours"]
+    joined = mart.merge(expected, on=["measure", "period", "s251_line"], how="left", validate="one_to_one")
+    assert len(joined) == len(mart) > 30
+    assert (joined["n_areas"] == joined["count"]).all()
+    with_values = joined[joined["count"] > 0]
+    assert with_values["value"].to_numpy() == pytest.approx(with_values["mean"].to_numpy())
 
 
 def test_parsing_is_fast() -> None:

@@ -1,12 +1,8 @@
 """Real DfE statistics (vendored under OGL v3.0) for benchmarking the county against England, its region
-and its statistical neighbours: parsing in `parse`, the comparison in `compare`."""
+and its statistical neighbours: parsing in `parse`, the neighbour set in `compare`;
+the comparison itself is the dbt mart `benchmarks`."""
 
-from orchestration.public_data.compare import (
-    COMPARISON_COLUMNS,
-    NeighbourSet,
-    benchmark_comparison,
-    load_neighbours,
-)
+from orchestration.public_data.compare import NeighbourSet, load_neighbours
 from orchestration.public_data.parse import (
     MEASURES,
     TIDY_COLUMNS,
@@ -21,11 +17,9 @@ from orchestration.public_data.parse import (
 )
 
 __all__ = [
-    "COMPARISON_COLUMNS",
     "MEASURES",
     "TIDY_COLUMNS",
     "NeighbourSet",
-    "benchmark_comparison",
     "clean_area_name",
     "load_neighbours",
     "load_public_benchmarks",

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from orchestration.contract import DATASETS
-from orchestration.dbt_manifest import ensure_manifest
+from orchestration.dbt_manifest import dbt_executable, ensure_manifest
 from orchestration.ingest import load_landing_dataset
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
@@ -39,9 +38,8 @@ def load_all(settings: Settings) -> None:
 def dbt_build(settings: Settings, select: str | None = None) -> subprocess.CompletedProcess[str]:
     """`dbt build` with the real CLI against the settings' warehouse; raises with dbt's output on failure."""
     ensure_manifest()
-    dbt = Path(sys.executable).parent / "dbt"
     args = [
-        str(dbt),
+        dbt_executable(),
         "build",
         "--quiet",
         "--project-dir",
