@@ -51,6 +51,8 @@ _TYPE_WORDS = {
     "financial_year": "a financial year",
     "academic_year": "an academic year",
     "urn": "a URN or UKPRN",
+    "number": "a number",
+    "period": "a period (2025/26, 2025-26 or 2025-10)",
 }
 _CODE_NOTES = {
     ("placements", "primary_need"): "; NSA is for SEN support only and is never the primary need on an EHCP",

@@ -17,7 +17,18 @@ from typing import Literal
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 
 ColumnType = Literal[
-    "text", "code", "month", "date", "money", "int", "upn", "urn", "financial_year", "academic_year"
+    "text",
+    "code",
+    "month",
+    "date",
+    "money",
+    "int",
+    "number",
+    "upn",
+    "urn",
+    "financial_year",
+    "academic_year",
+    "period",
 ]
 
 
@@ -53,6 +64,10 @@ class Dataset:
     unique_key: tuple[str, ...] = ()
     description: str = ""
     numeric_columns_sum: tuple[str, ...] = field(default=())
+    reference_name_allowed: bool = False
+    """A periodic dataset that may also be delivered whole as `<dataset>.<ext>` (`outcome_indicators`)."""
+    keeps_versions: bool = False
+    """A reference file whose deliveries are all kept, each a version (`deficit_plan`), not replaced."""
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -150,6 +165,7 @@ DATASETS: dict[str, Dataset] = {
                 Column("planned_closing_balance_gbp", "money"),
                 Column("plan_version", "text"),
             ),
+            keeps_versions=True,
         ),
         Dataset(
             name="placements",
@@ -234,6 +250,8 @@ DATASETS: dict[str, Dataset] = {
                 Column("locality", "text", required=False),
                 Column("opened_on", "date", required=False),
                 Column("closed_on", "date", required=False),
+                # v2: the URN a converted academy replaced, so one school keeps one series
+                Column("predecessor_urn", "urn", required=False, optional_column=True),
             ),
         ),
         Dataset(
@@ -247,6 +265,79 @@ DATASETS: dict[str, Dataset] = {
                 Column("start_date", "date"),
                 Column("end_date", "date", required=False),
                 Column("cost_gbp", "money", required=False),
+            ),
+        ),
+        Dataset(
+            name="forecast_adjustments",
+            periodic=False,
+            description="Manual forecast adjustments by s251 line, with who entered them and why",
+            unique_key=("financial_year", "as_from_month", "s251_line", "reason"),
+            columns=(
+                Column("financial_year", "financial_year"),
+                Column("as_from_month", "month"),
+                Column("s251_line", "code", codes=_codes("s251_lines", "s251_line")),
+                Column("amount_gbp", "money"),
+                Column("reason", "text"),
+                Column("entered_by", "text"),
+                Column("entered_on", "date", required=False),
+            ),
+        ),
+        Dataset(
+            name="ledger_control_totals",
+            periodic=False,
+            description="Control totals of ledger months from the finance system (optional)",
+            unique_key=("period", "s251_line"),
+            columns=(
+                Column("period", "month"),
+                Column("s251_line", "code", required=False, codes=_codes("s251_lines", "s251_line")),
+                Column("amount_gbp", "money"),
+                Column("source", "text", required=False),
+            ),
+        ),
+        Dataset(
+            name="dsg_block_outturn",
+            periodic=False,
+            description="Spend of each DSG block by financial year (outturn or forecast)",
+            unique_key=("financial_year", "block", "status", "as_at_month"),
+            columns=(
+                Column("financial_year", "financial_year"),
+                Column(
+                    "block",
+                    "code",
+                    codes=("central_school_services", "early_years", "high_needs", "schools"),
+                ),
+                Column("spend_gbp", "money"),
+                Column("status", "code", codes=("forecast", "outturn")),
+                Column("as_at_month", "month", required=False),
+            ),
+        ),
+        Dataset(
+            name="mitigations",
+            periodic=False,
+            description="Deficit mitigation workstreams: owner, target and delivered saving by year",
+            unique_key=("workstream", "financial_year"),
+            columns=(
+                Column("workstream", "text"),
+                Column("owner", "text"),
+                Column("financial_year", "financial_year"),
+                Column("target_saving_gbp", "money"),
+                Column("delivered_saving_gbp", "money", required=False),
+                Column("status", "text", required=False),
+            ),
+        ),
+        Dataset(
+            name="outcome_indicators",
+            periodic=True,
+            reference_name_allowed=True,
+            description="Values of the outcomes framework's supplied indicators",
+            unique_key=("indicator_id", "period"),
+            columns=(
+                Column("indicator_id", "text"),
+                Column("period", "period"),
+                Column("value", "number"),
+                Column("numerator", "number", required=False),
+                Column("denominator", "number", required=False),
+                Column("note", "text", required=False),
             ),
         ),
     )
@@ -289,7 +380,7 @@ def identify_landing_file(path: Path) -> LandingFile:
         )
     dataset = DATASETS[match["dataset"].lower()]
     month = match["month"]
-    if dataset.periodic and not month:
+    if dataset.periodic and not month and not dataset.reference_name_allowed:
         raise UnrecognisedFileName(f"{path.name}: {dataset.name} is monthly; name it {dataset.name}_YYYY-MM")
     if not dataset.periodic and month:
         raise UnrecognisedFileName(

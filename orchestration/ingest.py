@@ -48,6 +48,8 @@ _SQL_TYPES = {
     "date": "date",
     "money": "decimal(18, 2)",
     "int": "bigint",
+    "number": "double",
+    "period": "varchar",
     "urn": "varchar",
     "financial_year": "varchar",
     "academic_year": "varchar",
@@ -271,8 +273,10 @@ def write_staged_files(
     table = f"{RAW_SCHEMA}.{dataset.name}"
     for staged in staged_files:
         if dataset.periodic:
-            connection.execute(f"delete from {table} where _extract_month = ?", [staged.month_key])
-        else:
+            connection.execute(
+                f"delete from {table} where coalesce(_extract_month, '') = ?", [staged.month_key]
+            )
+        elif not dataset.keeps_versions:  # a versioned file (deficit_plan) keeps every delivery
             connection.execute(f"delete from {table}")
         connection.execute(f"insert into {table} by name select * from {staged.table}")
         connection.execute(

@@ -9,7 +9,12 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from orchestration.config import InstallationConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -18,17 +23,33 @@ PSEUDONYM_KEY_ENV = "HIGHNEEDS_PSEUDONYM_KEY"
 
 @dataclass(frozen=True)
 class Settings:
-    """Paths under one home folder, plus the landing folder the run reads (never writes)."""
+    """Paths under one home folder, the landing folder the run reads (never writes), and the config file."""
 
     home: Path
     landing: Path | None = None
+    config_file: Path | None = None
+    """`highneeds.yaml` (see `orchestration/config.py`); None = the built-in defaults."""
 
     @classmethod
-    def from_env(cls, home: Path | str | None = None, landing: Path | str | None = None) -> Settings:
+    def from_env(
+        cls,
+        home: Path | str | None = None,
+        landing: Path | str | None = None,
+        config: Path | str | None = None,
+    ) -> Settings:
+        from orchestration.config import find_config_file
+
         home_path = Path(home or os.environ.get("HIGHNEEDS_HOME") or ".highneeds").expanduser().resolve()
         landing_value = landing or os.environ.get("HIGHNEEDS_LANDING")
         landing_path = Path(landing_value).expanduser().resolve() if landing_value else None
-        return cls(home=home_path, landing=landing_path)
+        return cls(home=home_path, landing=landing_path, config_file=find_config_file(config, home_path))
+
+    @cached_property
+    def config(self) -> InstallationConfig:
+        """The installation's validated configuration (raises `ConfigError` with the file and key)."""
+        from orchestration.config import load_config
+
+        return load_config(self.config_file)
 
     @property
     def warehouse(self) -> Path:
@@ -80,3 +101,5 @@ class Settings:
         os.environ["HIGHNEEDS_WAREHOUSE"] = str(self.warehouse)
         if self.landing is not None:
             os.environ["HIGHNEEDS_LANDING"] = str(self.landing)
+        if self.config_file is not None:
+            os.environ["HIGHNEEDS_CONFIG"] = str(self.config_file)

@@ -21,6 +21,11 @@ def landing_asset_key(dataset_name: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", dataset_name])
 
 
+def _partitioned(dataset: Dataset) -> bool:
+    """Monthly extracts are partitioned by month; a dataset also delivered whole is loaded whole."""
+    return dataset.periodic and not dataset.reference_name_allowed
+
+
 def build_landing_asset(dataset: Dataset) -> dg.AssetsDefinition:
     """An asset `raw/<dataset>` that checks and loads the dataset's new or changed landing files.
 
@@ -37,8 +42,8 @@ def build_landing_asset(dataset: Dataset) -> dg.AssetsDefinition:
         pool=WAREHOUSE_POOL,
         kinds={"duckdb", "python"},
         check_specs=landing_check_specs(dataset, key),
-        partitions_def=MONTHLY_PARTITIONS if dataset.periodic else None,
-        backfill_policy=dg.BackfillPolicy.single_run() if dataset.periodic else None,
+        partitions_def=MONTHLY_PARTITIONS if _partitioned(dataset) else None,
+        backfill_policy=dg.BackfillPolicy.single_run() if _partitioned(dataset) else None,
         # a ledger line's placement_id is checked against the newest placements snapshot: load that first
         deps=[landing_asset_key(name) for name in REFERENCED_DATASETS.get(dataset.name, ())],
     )

@@ -399,6 +399,56 @@ def parse_academic_year(series: pd.Series) -> ParseResult:
     )
 
 
+# ------------------------------------------------------------------------------------- numbers and periods
+
+_NUMBER = r"^(?P<sign>[-+]?)(?P<digits>\d{1,3}(?:,\d{3})+|\d+)?(?P<fraction>\.\d+)?(?P<percent>%?)$"
+REASON_NUMBER = "not a number (e.g. 12.5)"
+
+
+def _parse_number_distinct(distinct: pd.Series) -> _Parsed:
+    parts = distinct.str.extract(_NUMBER)
+    shaped = parts["digits"].notna() | parts["fraction"].notna()
+    text = (
+        parts["sign"].fillna("")
+        + parts["digits"].fillna("0").str.replace(",", "")
+        + parts["fraction"].fillna("")
+    )
+    values = pd.to_numeric(text.where(shaped), errors="coerce").astype("Float64")
+    reasons = _first_reason(distinct, [(~shaped, REASON_NUMBER)])
+    return values, reasons
+
+
+def parse_number(series: pd.Series) -> ParseResult:
+    """Any decimal number (`12`, `-0.5`, `1,234.5`; a trailing `%` is ignored) → Float64.
+
+    For indicator values, rates and percentages, where money's 2-decimal rule would be wrong.
+    """
+    return _parse_distinct(series, _parse_number_distinct)
+
+
+REASON_PERIOD = (
+    "not a period: write an academic year (2025/26), a financial year (2025-26) or a month (2025-10)"
+)
+
+
+def _parse_period_distinct(distinct: pd.Series) -> _Parsed:
+    parsed = [
+        _year_pair(distinct, "/", REASON_ACADEMIC_YEAR, "-", ""),
+        _year_pair(distinct, "-", REASON_FINANCIAL_YEAR, "/", ""),
+        _parse_month_distinct(distinct),
+    ]
+    values = pd.Series(pd.NA, index=distinct.index, dtype=TEXT)
+    for candidate, reasons in parsed:
+        values = values.where(values.notna() | reasons.notna(), candidate)
+    reasons = _first_reason(distinct, [(values.isna(), REASON_PERIOD)])
+    return values, reasons
+
+
+def parse_period(series: pd.Series) -> ParseResult:
+    """An indicator's period: academic year `2025/26`, financial year `2025-26` or month `2025-10`."""
+    return _parse_distinct(series, _parse_period_distinct)
+
+
 # --------------------------------------------------------------------------------------------- identifiers
 
 
@@ -435,5 +485,7 @@ PARSERS: dict[str, Callable[[pd.Series], ParseResult]] = {
     "academic_year": parse_academic_year,
     "upn": parse_upn,
     "urn": parse_urn,
+    "number": parse_number,
+    "period": parse_period,
 }
 """Parser for each contract column type; `text` and `code` columns are checked by the caller."""

@@ -8,8 +8,10 @@ balances as (
     select * from {{ ref('stg_landing__dsg_balance') }}
 ),
 
+-- The plan in force is the newest delivery (earlier versions are kept for slippage).
 deficit_plan as (
     select * from {{ ref('stg_landing__deficit_plan') }}
+    qualify plan_loaded_at = max(plan_loaded_at) over ()
 ),
 
 ledger_lines as (
