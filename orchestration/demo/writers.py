@@ -131,7 +131,7 @@ def write_schools(path: Path, schools: pd.DataFrame) -> int:
         dates(opened, "iso", blank=opened < 0),
         dates(closed, "iso", blank=closed < 0),
     ]
-    assert len(SCHOOLS_HEADER) == len(_header("schools"))
+    assert len(SCHOOLS_HEADER) == len(columns)
     return write_csv(path, list(SCHOOLS_HEADER), columns)
 
 
