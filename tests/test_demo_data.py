@@ -106,11 +106,21 @@ def test_regenerating_into_a_demo_folder_replaces_it_but_a_real_folder_is_refuse
 
 
 # ------------------------------------------------------------------------------------------ file names
+DATASETS_NOT_IN_DEMO_YET = {
+    "forecast_adjustments",
+    "ledger_control_totals",
+    "dsg_block_outturn",
+    "mitigations",
+    "outcome_indicators",
+}
+"""Contract v2 datasets the demo county does not ship yet: each leaves this set when the demo writes it."""
+
+
 def test_file_names_match_the_contract(full_demo: DemoSummary) -> None:
     landing = full_demo.landing
     top = sorted(p for p in landing.iterdir() if p.is_file() and p.name != full_demo.ground_truth.name)
     datasets = {identify_landing_file(p).dataset.name for p in top}  # raises on any unexpected name
-    assert datasets == set(DATASETS)
+    assert datasets == set(DATASETS) - DATASETS_NOT_IN_DEMO_YET
     assert [p.name for p in full_demo.files] == [p.name for p in top]
     months = sorted(identify_landing_file(p).extract_month for p in landing.glob("hn_ledger_*.csv"))
     assert months[0] == "2021-04" and months[-1] == FULL and len(months) == 67  # every month, none missing
@@ -305,6 +315,8 @@ def test_every_file_parses_under_the_contract(short_demo: DemoSummary) -> None:
         table = read_landing_table(landing_file.path, landing_file.dataset)
         assert table.n_rows > 0, landing_file.name
         for column in landing_file.dataset.columns:
+            if column.optional_column and column.name not in table.frame:
+                continue
             values = table.frame[column.name]
             blank = values.str.strip() == ""
             if column.required:
