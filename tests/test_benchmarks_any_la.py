@@ -164,3 +164,24 @@ def test_neighbours_are_named_in_both_marts_with_the_method(
     assert sorted(each["area_name"]) == sorted(computed["area_name"])
     mean = requests.loc[requests["comparator"] == "statistical_neighbours", "value"].item()
     assert mean == pytest.approx(each["value"].mean())
+
+
+def test_a_bad_configuration_fails_the_dfe_asset_before_it_writes(tmp_path) -> None:
+    # A run started from the UI or the schedule skips the CLI's check: the asset refuses the same way.
+    import dagster as dg
+
+    from orchestration.alerts import root_cause_message
+    from orchestration.assets.public_data import dfe_benchmarks
+    from orchestration.resources import HighNeedsHome
+
+    config = tmp_path / "highneeds.yaml"
+    config.write_text("la_code: 928\n", encoding="utf-8")
+    resource = HighNeedsHome(home=str(tmp_path / "home"), config=str(config))
+    result = dg.materialize([dfe_benchmarks], resources={"highneeds": resource}, raise_on_error=False)
+    assert not result.success
+    failure = next(event for event in result.all_events if event.is_step_failure)
+    # what `highneeds run` and the failure e-mail print for it
+    assert "la_code: 928 (Northamptonshire) was abolished" in root_cause_message(
+        failure.step_failure_data.error
+    )
+    assert not (tmp_path / "home" / "warehouse.duckdb").exists()
