@@ -22,6 +22,31 @@ if TYPE_CHECKING:
 _HOME_HELP = (
     "Folder for the warehouse, archive, quarantine and reports. Default: $HIGHNEEDS_HOME, else ./.highneeds"
 )
+CONFIG_EXIT_CODE = 2
+"""Exit code of a command refused because of its configuration file (nothing was read or written)."""
+
+config_option = click.option(
+    "--config",
+    "config_file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The installation's highneeds.yaml. Default: $HIGHNEEDS_CONFIG, else <home>/highneeds.yaml, "
+    "else the demo county's defaults.",
+)
+
+
+def _settings(home: Path | None, landing: Path | None = None, config_file: Path | None = None) -> Settings:
+    """The settings of one command, its configuration validated first: a bad file stops the command with one
+    message naming the file, key and fix, before anything is read or written."""
+    from orchestration.config import ConfigError
+
+    settings = Settings.from_env(home=home, landing=landing, config=config_file)
+    try:
+        settings.config  # noqa: B018 - validates (and caches) the configuration
+    except ConfigError as problem:
+        click.echo(f"Configuration refused, nothing done:\n{problem}", err=True)
+        sys.exit(CONFIG_EXIT_CODE)
+    return settings
 
 
 class _ElapsedFormatter(logging.Formatter):
@@ -82,9 +107,33 @@ def main() -> None:
     metavar="YYYY-MM",
     help="Last month of data. Default: the last complete calendar month.",
 )
-def demo(landing: Path, seed: int, scale: str, latest_month: str | None) -> None:
-    """Write realistic demo landing files for a fictional county (no real child is in them)."""
+@click.option(
+    "--home",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Home folder to write the demo's highneeds.yaml into, for `highneeds run --home` to find. "
+    "Default: $HIGHNEEDS_HOME, else ./.highneeds",
+)
+@click.option(
+    "--config",
+    "config_file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the demo's configuration here instead of <home>/highneeds.yaml.",
+)
+def demo(
+    landing: Path,
+    seed: int,
+    scale: str,
+    latest_month: str | None,
+    home: Path | None,
+    config_file: Path | None,
+) -> None:
+    """Write realistic demo landing files for a fictional county (no real child is in them), and the
+    county's configuration (LA 916 and its documented statistical neighbours)."""
+    from orchestration.config import CONFIG_FILE_NAME
     from orchestration.demo.generate import default_latest_month, generate_demo
+    from orchestration.demo.installation import write_demo_config
 
     _show_progress()
     started = time.monotonic()
@@ -98,6 +147,14 @@ def demo(landing: Path, seed: int, scale: str, latest_month: str | None) -> None
     for dataset, rows in sorted(summary.rows_by_dataset.items()):
         click.echo(f"  {dataset:<18} {rows:>10,} rows")
     click.echo(f"Planted effects (ground truth): {summary.ground_truth_path}")
+    config_path = config_file or Settings.from_env(home=home).home / CONFIG_FILE_NAME
+    if write_demo_config(config_path):
+        click.echo(f"Configuration (LA 916, listed neighbours): {config_path.resolve()}")
+    else:
+        click.echo(
+            f"Kept {config_path.resolve()}: it was not written by `highneeds demo`. The demo county expects "
+            "LA 916 and no header mapping."
+        )
 
 
 @main.command()
@@ -108,13 +165,14 @@ def demo(landing: Path, seed: int, scale: str, latest_month: str | None) -> None
     help="Folder the extracts are dropped into. It is read, never changed.",
 )
 @click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path), help=_HOME_HELP)
-def run(landing: Path, home: Path | None) -> None:
+@config_option
+def run(landing: Path, home: Path | None, config_file: Path | None) -> None:
     """Load new landing files, rebuild every model and mart, and write the reports — through Dagster."""
+    settings = _settings(home, landing, config_file)
     from orchestration.run import run_pipeline
     from orchestration.run_lock import RunInProgress
 
     _show_progress()
-    settings = Settings.from_env(home=home, landing=landing)
     try:
         outcome = run_pipeline(settings)
     except RunInProgress as busy:
@@ -139,16 +197,19 @@ def run(landing: Path, home: Path | None) -> None:
     help="Warehouse to compare with (ids already loaded, the newest placements). "
     "Default: $HIGHNEEDS_HOME, else ./.highneeds; none yet is fine.",
 )
+@config_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of problems instead of text.")
-def check(landing: Path, home: Path | None, as_json: bool) -> None:
+def check(landing: Path, home: Path | None, config_file: Path | None, as_json: bool) -> None:
     """Check the landing files against the data contract without loading anything.
 
-    Exit code 0 when every file could be loaded (warnings allowed), 1 when any file would be refused.
+    Exit code 0 when every file could be loaded (warnings allowed), 1 when any file would be refused,
+    2 when the configuration file is refused.
     """
+    settings = _settings(home, landing, config_file)
     from orchestration.quality.check import check_landing_folder
     from orchestration.quality.report import problems_json
 
-    outcome = check_landing_folder(Settings.from_env(home=home, landing=landing))
+    outcome = check_landing_folder(settings)
     if as_json:
         click.echo(problems_json(outcome.problems))
     else:
@@ -196,8 +257,9 @@ def _rows_text(rows: tuple[int, ...]) -> str:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Landing folder runs started from the UI read. Default: $HIGHNEEDS_LANDING.",
 )
+@config_option
 @click.option("--port", default=3000, show_default=True, help="Port on 127.0.0.1.")
-def ui(home: Path | None, landing: Path | None, port: int) -> None:
+def ui(home: Path | None, landing: Path | None, config_file: Path | None, port: int) -> None:
     """Start the Dagster UI on http://127.0.0.1:PORT over the same home as `highneeds run`."""
     import os
     import subprocess
@@ -205,7 +267,7 @@ def ui(home: Path | None, landing: Path | None, port: int) -> None:
     from orchestration.instance import prepare_dagster_home
     from orchestration.settings import PROJECT_ROOT
 
-    settings = Settings.from_env(home=home, landing=landing)
+    settings = _settings(home, landing, config_file)
     prepare_dagster_home(settings)
     settings.export_env()
     dagster = Path(sys.executable).parent / "dagster"
@@ -222,11 +284,12 @@ def ui(home: Path | None, landing: Path | None, port: int) -> None:
 @main.command()
 @click.option("--month", required=True, metavar="YYYY-MM", help="Month to report on, e.g. 2025-10.")
 @click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path), help=_HOME_HELP)
-def report(month: str, home: Path | None) -> None:
+@config_option
+def report(month: str, home: Path | None, config_file: Path | None) -> None:
     """Draw the Schools Forum pack for MONTH: public HTML and PDF, and the officers' finance workbook."""
+    settings = _settings(home, config_file=config_file)
     from orchestration.reports.pack import build_pack
 
-    settings = Settings.from_env(home=home)
     try:
         result = build_pack(settings, month)
     except (ValueError, FileNotFoundError) as problem:
@@ -236,6 +299,55 @@ def report(month: str, home: Path | None) -> None:
         click.echo(f"  {name:<9} {result.paths[name].name}")
     if result.unavailable_sections:
         click.echo(f"  not available yet: {', '.join(result.unavailable_sections)}")
+
+
+@main.command()
+@click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path), help=_HOME_HELP)
+@click.option(
+    "--la-code",
+    default=None,
+    type=int,
+    metavar="NNN",
+    help="Your DfE 3-digit LA code (e.g. 916). Default: the demo county's, 916.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the file here instead of <home>/highneeds.yaml.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing configuration file.")
+def init(home: Path | None, la_code: int | None, config_file: Path | None, force: bool) -> None:
+    """Write a commented starter configuration, <home>/highneeds.yaml, for your LA."""
+    from orchestration.config import (
+        CONFIG_FILE_NAME,
+        DEMO_LA_CODE,
+        known_la_codes,
+        las_with_population,
+        starter_config,
+    )
+
+    path = (config_file or Settings.from_env(home=home).home / CONFIG_FILE_NAME).resolve()
+    if path.exists() and not force:
+        click.echo(
+            f"{path} already exists; nothing written. Edit it, or add --force to replace it.", err=True
+        )
+        sys.exit(1)
+    try:
+        text = starter_config(la_code if la_code is not None else DEMO_LA_CODE)
+    except ValueError as problem:
+        click.echo(f"Nothing written. --la-code: {problem}", err=True)
+        sys.exit(CONFIG_EXIT_CODE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    code = la_code if la_code is not None else DEMO_LA_CODE
+    click.echo(f"Wrote {path} for {known_la_codes()[code]} ({code}).")
+    if code not in las_with_population():
+        click.echo("List its statistical_neighbours before the first run: they cannot be computed for it.")
+    click.echo(
+        "Edit it if your extracts' headers differ from the contract's, then: highneeds check --landing DIR"
+    )
 
 
 if __name__ == "__main__":

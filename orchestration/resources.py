@@ -13,15 +13,16 @@ class HighNeedsHome(dg.ConfigurableResource):
     """Where this run reads landing files and keeps its warehouse, archive, quarantine and reports.
 
     Left empty, each path comes from the environment when the run starts (`HIGHNEEDS_HOME`,
-    `HIGHNEEDS_LANDING`), so the UI, the CLI and the schedule all see the same home.
+    `HIGHNEEDS_LANDING`, `HIGHNEEDS_CONFIG`), so the UI, the CLI and the schedule all see the same home.
     """
 
     home: str | None = None
     landing: str | None = None
+    config: str | None = None
 
     @property
     def settings(self) -> Settings:
-        settings = Settings.from_env(home=self.home, landing=self.landing)
+        settings = Settings.from_env(home=self.home, landing=self.landing, config=self.config)
         settings.ensure_dirs()
         return settings
 

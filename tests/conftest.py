@@ -45,7 +45,9 @@ def highneeds_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.C
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     root = tmp_path_factory.mktemp("demo")
     landing, home = root / "landing", root / "home"
-    generated = highneeds_cli("demo", "--landing", str(landing), "--latest-month", DEMO_LATEST_MONTH)
+    generated = highneeds_cli(
+        "demo", "--landing", str(landing), "--home", str(home), "--latest-month", DEMO_LATEST_MONTH
+    )
     assert generated.returncode == 0, generated.stderr
     ran = highneeds_cli("run", "--landing", str(landing), "--home", str(home))
     return DemoRun(landing=landing, home=home, output=ran.stdout + ran.stderr, returncode=ran.returncode)

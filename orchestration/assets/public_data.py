@@ -1,13 +1,20 @@
-"""Real DfE statistics (vendored, OGL v3.0) loaded beside the county's own data for benchmarking."""
+"""Real DfE statistics (vendored, OGL v3.0) and the installation's own LA, loaded for benchmarking."""
 
 import dagster as dg
-import pandas as pd
 
 from orchestration.assets.landing import WAREHOUSE_POOL
+from orchestration.config import known_la_codes
 from orchestration.progress import report
-from orchestration.public_data import load_neighbours, load_public_benchmarks
+from orchestration.public_data import (
+    AREA_COLUMNS,
+    installation_areas,
+    load_public_benchmarks,
+    read_la_profile_figures,
+)
 from orchestration.resources import HighNeedsHome
 from orchestration.warehouse import transaction
+
+_LICENCE = "Contains public sector information licensed under the Open Government Licence v3.0."
 
 
 @dg.multi_asset(
@@ -16,42 +23,63 @@ from orchestration.warehouse import transaction
             dg.AssetKey(["raw", "dfe_benchmarks"]),
             group_name="public_data",
             description="DfE published figures (DSG balance % of DSG, EHC requests and new plans, High Needs "
-            "budget per head by s251 line) for every LA, region and England.",
+            "budget per head by s251 line, children in need with an EHC plan) for every LA, region and "
+            "England.",
             kinds={"duckdb", "python"},
         ),
         dg.AssetSpec(
-            dg.AssetKey(["raw", "dfe_statistical_neighbours"]),
+            dg.AssetKey(["raw", "dfe_la_profiles"]),
             group_name="public_data",
-            description="The county's LA code and its documented statistical neighbours (neighbours.yaml).",
+            description="Each current LA's 2-18 population, EHC plans and independent special placements "
+            "(DfE high needs benchmarking table): the inputs of computed statistical neighbours.",
+            kinds={"duckdb", "python"},
+        ),
+        dg.AssetSpec(
+            dg.AssetKey(["raw", "installation_benchmark_areas"]),
+            group_name="public_data",
+            description="The installation's LA (`la_code` in highneeds.yaml) and the statistical neighbours "
+            "it lists; none listed = computed by dbt.",
             kinds={"duckdb", "python"},
         ),
     ],
     pool=WAREHOUSE_POOL,
 )
 def dfe_benchmarks(context: dg.AssetExecutionContext, highneeds: HighNeedsHome):
+    config = highneeds.settings.config
     published = load_public_benchmarks()
-    neighbour_set = load_neighbours()
-    neighbours = neighbour_set.neighbours.assign(role="neighbour")
-    the_la = pd.DataFrame(
-        [{"old_la_code": neighbour_set.la_old_code, "name": neighbour_set.la_name, "role": "la"}]
-    )
-    areas = pd.concat([the_la, neighbours], ignore_index=True)
+    profiles = read_la_profile_figures()
+    areas = installation_areas(config)
+    area_columns = ", ".join(f"{name} {kind}" for name, kind in AREA_COLUMNS.items())
     with transaction(highneeds.settings.warehouse) as connection:
         connection.execute("create schema if not exists raw")
         connection.register("published", published)
         connection.execute("create or replace table raw.dfe_benchmarks as select * from published")
+        connection.register("profiles", profiles)
+        connection.execute("create or replace table raw.dfe_la_profiles as select * from profiles")
         connection.register("areas", areas)
-        connection.execute("create or replace table raw.dfe_statistical_neighbours as select * from areas")
-    report(context, f"public data: {len(published):,} DfE figures, {len(neighbours)} statistical neighbours")
-    yield dg.MaterializeResult(
-        asset_key=["raw", "dfe_statistical_neighbours"], metadata={"dagster/row_count": len(areas)}
+        connection.execute(f"create or replace table raw.installation_benchmark_areas ({area_columns})")
+        connection.execute("insert into raw.installation_benchmark_areas select * from areas")
+    names = known_la_codes()
+    listed = [f"{names[code]} ({code})" for code in config.statistical_neighbours]
+    how = f"{len(listed)} listed neighbours" if listed else "neighbours computed from published indicators"
+    report(
+        context, f"public data: {len(published):,} DfE figures; {config.la_name} ({config.la_code}), {how}"
     )
     yield dg.MaterializeResult(
         asset_key=["raw", "dfe_benchmarks"],
+        metadata={"dagster/row_count": len(published), "licence": _LICENCE},
+    )
+    yield dg.MaterializeResult(
+        asset_key=["raw", "dfe_la_profiles"],
+        metadata={"dagster/row_count": len(profiles), "licence": _LICENCE},
+    )
+    yield dg.MaterializeResult(
+        asset_key=["raw", "installation_benchmark_areas"],
         metadata={
-            "dagster/row_count": len(published),
-            "neighbour_method": neighbour_set.method,
-            "neighbours": dg.MetadataValue.json(neighbour_set.neighbours["name"].tolist()),
-            "licence": "Contains public sector information licensed under the Open Government Licence v3.0.",
+            "dagster/row_count": len(areas),
+            "la": f"{config.la_name} ({config.la_code}, {config.la_region})",
+            "neighbours": dg.MetadataValue.json(listed)
+            if listed
+            else dg.MetadataValue.text("computed by dbt: see marts.statistical_neighbours"),
         },
     )

@@ -255,6 +255,21 @@ def _latest_by_old_code(files_dir: Path) -> pd.DataFrame:
     return la_codes(files_dir).groupby("old_la_code").last()
 
 
+@cache
+def current_las(files_dir: Path = FILES_DIR) -> pd.DataFrame:
+    """The LAs of SEN2's latest year, one row each: `old_la_code, new_la_code, la_name, region_name`
+    (cached: treat as read-only).
+
+    These are the LAs an installation may be (`la_code`) or be compared with: an LA abolished before that
+    year (Northamptonshire, Bournemouth, Poole, the old Dorset) has no current figures to compare.
+    """
+    codes = la_codes(files_dir)
+    latest = codes[codes["year"] == codes["year"].max()].drop(columns="year")
+    if latest["old_la_code"].duplicated().any():
+        raise ValueError(f"{SEN2_FILE}: an LA code appears twice in its latest year")
+    return latest.sort_values("old_la_code").reset_index(drop=True)
+
+
 def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     """Columns of `TIDY_COLUMNS` with the tidy types, in a stable order (measure, line, period, area)."""
     tidy = frame[TIDY_COLUMNS].copy()
@@ -426,6 +441,18 @@ def _normalised_header(cell: object) -> str:
     return re.sub(r"\s+", " ", str(cell)).strip().casefold() if cell is not None else ""
 
 
+@cache
+def _hn_benchmarking_rows(files_dir: Path) -> tuple[tuple, ...]:
+    """The high needs benchmarking table's cells, read once: budgets per head and LA profiles both use it."""
+    return tuple(_sheet_rows(files_dir / HN_BENCHMARKING_FILE))
+
+
+def _hn_benchmarking_header(rows: tuple[tuple, ...]) -> tuple[int, list[str]]:
+    """Index of the table's header row (the one with 'LA code') and its normalised titles."""
+    header_at = next(i for i, row in enumerate(rows) if any(_normalised_header(c) == "la code" for c in row))
+    return header_at, [_normalised_header(c) for c in rows[header_at]]
+
+
 def read_hn_budget_per_head(files_dir: Path = FILES_DIR) -> pd.DataFrame:
     """`hn_budget_per_head_gbp` by s251 line for the financial year the table's budget block is for (2021-22).
 
@@ -435,9 +462,8 @@ def read_hn_budget_per_head(files_dir: Path = FILES_DIR) -> pd.DataFrame:
     England (a population-weighted figure, as DfE computes its per-head benchmarks). LAs that no longer
     existed (Bournemouth, Poole, old Dorset, Northamptonshire) carry Excel errors: NULL, note `x`.
     """
-    rows = _sheet_rows(files_dir / HN_BENCHMARKING_FILE)
-    header_at = next(i for i, row in enumerate(rows) if any(_normalised_header(c) == "la code" for c in row))
-    fields = [_normalised_header(c) for c in rows[header_at]]
+    rows = _hn_benchmarking_rows(files_dir)
+    header_at, fields = _hn_benchmarking_header(rows)
     code_at, name_at, region_at = fields.index("la code"), fields.index("la name"), fields.index("region")
     population_at = next(j for j, f in enumerate(fields) if f.startswith("2-18 population"))
 
@@ -515,6 +541,77 @@ def read_hn_budget_per_head(files_dir: Path = FILES_DIR) -> pd.DataFrame:
     tidy["measure"] = "hn_budget_per_head_gbp"
     tidy["period"] = period
     return _finish(tidy)
+
+
+PROFILE_FIGURES = {
+    "population_2_18": "Population aged 2-18, ONS mid-2021 projection",
+    "ehc_plans": "Children and young people aged up to 25 with an EHC plan or statement",
+    "ehc_plans_independent_special": "Of those, placed in non-maintained special or independent schools",
+}
+"""Published figures (high needs benchmarking table, 2021-22) describing an LA's size, need and placement mix:
+the inputs of the computed statistical neighbours (`int_las__nearest_neighbours`)."""
+
+PROFILE_COLUMNS = [
+    "figure",
+    "period",
+    "old_la_code",
+    "area_code",
+    "area_name",
+    "region_name",
+    "value",
+    "value_note",
+]
+
+
+def read_la_profile_figures(files_dir: Path = FILES_DIR) -> pd.DataFrame:
+    """`PROFILE_FIGURES` for every LA of `current_las`: one row per LA × figure, columns `PROFILE_COLUMNS`.
+
+    An LA the table leaves out (City of London, Isles of Scilly) or carries as `#N/A` (North and West
+    Northamptonshire's EHC plans, in the year they were created) has a NULL value with note `x`, so the LA
+    list stays whole and the gap is visible.
+    """
+    rows = _hn_benchmarking_rows(files_dir)
+    header_at, fields = _hn_benchmarking_header(rows)
+    sub_fields = [_normalised_header(c) for c in rows[header_at + 1]]
+    # The first 'Year' label above the header dates the table's opening columns (population, EHC plans).
+    year_row = next(
+        rows[i] for i in range(header_at) if any(_normalised_header(c) == "year" for c in rows[i])
+    )
+    period = str(year_row[[_normalised_header(c) for c in year_row].index("year") + 1]).strip()
+    columns = {
+        "population_2_18": next(j for j, f in enumerate(fields) if f.startswith("2-18 population")),
+        "ehc_plans": next(j for j, f in enumerate(fields) if f.endswith("with sen statement or ehcp")),
+        "ehc_plans_independent_special": sub_fields.index("nmss or independent schools"),
+    }
+    if not re.fullmatch(r"\d{4}-\d{2}", period):
+        raise ValueError(f"{HN_BENCHMARKING_FILE}: table year {period!r} is not a financial year")
+    code_at = fields.index("la code")
+    published = {
+        int(row[code_at]): row
+        for row in rows[header_at + 1 :]
+        if isinstance(row[code_at], int | float) or str(row[code_at]).strip().isdigit()
+    }
+    records = []
+    for la in current_las(files_dir).itertuples():
+        row = published.get(la.old_la_code)
+        for figure, column in columns.items():
+            value, note = parse_value(row[column]) if row is not None else (np.nan, "x")
+            records.append(
+                {
+                    "figure": figure,
+                    "period": period,
+                    "old_la_code": la.old_la_code,
+                    "area_code": la.new_la_code,
+                    "area_name": la.la_name,
+                    "region_name": la.region_name,
+                    "value": value,
+                    "value_note": note,
+                }
+            )
+    profiles = pd.DataFrame.from_records(records, columns=PROFILE_COLUMNS)
+    profiles["old_la_code"] = profiles["old_la_code"].astype("Int64")
+    profiles["value"] = profiles["value"].astype("float64")
+    return profiles
 
 
 def load_public_benchmarks(files_dir: Path = FILES_DIR) -> pd.DataFrame:

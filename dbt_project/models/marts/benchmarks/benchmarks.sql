@@ -5,7 +5,11 @@ published as (
 ),
 
 areas as (
-    select * from {{ ref('stg_dfe__statistical_neighbours') }}
+    select * from {{ ref('int_benchmark_areas__chosen') }}
+),
+
+the_la as (
+    select * from areas where neighbour_role = 'la'
 ),
 
 la_and_neighbour_figures as (
@@ -34,6 +38,8 @@ la_rows as (
         figures.s251_line,
         'la' as comparator,
         figures.area_name,
+        figures.old_la_code,
+        figures.area_code,
         figures.value,
         figures.value_note,
         1 as n_areas,
@@ -47,24 +53,39 @@ la_rows as (
     where figures.neighbour_role = 'la'
 ),
 
-the_la_region as (
-    select distinct region_name from la_and_neighbour_figures where neighbour_role = 'la'
-),
-
-region_rows as (
+each_neighbour_rows as (
     select
         measure,
         period,
         s251_line,
-        'region' as comparator,
+        'neighbour' as comparator,
         area_name,
+        old_la_code,
+        area_code,
         value,
         value_note,
         1 as n_areas,
         null::bigint as la_rank_among_neighbours
+    from la_and_neighbour_figures
+    where neighbour_role = 'neighbour'
+),
+
+region_rows as (
+    select
+        published.measure,
+        published.period,
+        published.s251_line,
+        'region' as comparator,
+        published.area_name,
+        null::integer as old_la_code,
+        published.area_code,
+        published.value,
+        published.value_note,
+        1 as n_areas,
+        null::bigint as la_rank_among_neighbours
     from published
-    where geography_level = 'region'
-        and area_name in (select region_name from the_la_region)
+    inner join the_la on published.area_name = the_la.region_name
+    where published.geography_level = 'region'
 ),
 
 england_rows as (
@@ -74,6 +95,8 @@ england_rows as (
         s251_line,
         'england' as comparator,
         area_name,
+        null::integer as old_la_code,
+        area_code,
         value,
         value_note,
         1 as n_areas,
@@ -83,13 +106,15 @@ england_rows as (
 ),
 
 -- Suppressed or missing neighbour figures are left out of the mean, never counted as zero.
-neighbour_rows as (
+neighbour_mean_rows as (
     select
         measure,
         period,
         s251_line,
         'statistical_neighbours' as comparator,
         'Statistical neighbours (mean)' as area_name,
+        null::integer as old_la_code,
+        null as area_code,
         avg(value) as value,
         null as value_note,
         count(value) as n_areas,
@@ -102,12 +127,14 @@ neighbour_rows as (
 final as (
     select * from la_rows
     union all by name
+    select * from each_neighbour_rows
+    union all by name
     select * from region_rows
     union all by name
     select * from england_rows
     union all by name
-    select * from neighbour_rows
+    select * from neighbour_mean_rows
 )
 
 select * from final
-order by measure, period, s251_line, comparator
+order by measure, period, s251_line, comparator, area_name
