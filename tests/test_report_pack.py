@@ -29,6 +29,7 @@ from orchestration.reports.sections import build_content
 from orchestration.reports.workbook import MONEY_FORMAT
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
+from tests.conftest import DEMO_LATEST_MONTH, DemoRun
 
 MONTH = "2025-10"
 FINANCIAL_YEAR = "2025-26"
@@ -888,6 +889,19 @@ def test_every_pdf_page_has_content_above_its_footer(county: str, request, tmp_p
     assert navy_band > 0.01  # the masthead printed
 
 
+@pytest.mark.slow
+def test_the_demo_countys_pdf_has_no_blank_page(demo_run: DemoRun, tmp_path: Path):
+    pdf = demo_run.home / "reports" / DEMO_LATEST_MONTH / f"schools_forum_pack_{DEMO_LATEST_MONTH}.pdf"
+    assert pdf.is_file(), demo_run.output[-3000:]
+
+    pages = _pdf_pages(pdf, tmp_path)
+
+    assert len(pages) >= 8
+    for number, pixels in enumerate(pages, start=1):
+        body = pixels[: int(pixels.shape[0] * (1 - 16 / 297))]
+        assert (body < 200).mean() > 0.01, f"page {number} of {len(pages)} is blank but for its footer"
+
+
 def test_the_pdf_says_the_html_is_the_accessible_version_and_declares_its_language(pack: PackResult):
     text = subprocess.run(
         ["pdftotext", "-l", "1", str(pack.paths["pdf"]), "-"], capture_output=True, text=True, check=True
@@ -915,7 +929,9 @@ def test_no_chart_axis_repeats_a_label(county: str, request):
 def test_a_small_countys_spend_chart_counts_in_thousands_and_names_its_lines(small_county: PackResult):
     settings = Settings.from_env(home=small_county.folder.parent.parent)
 
-    chart = next(c for c in build_content(load_pack_data(settings, MONTH)).charts if c.name == "spend_by_line")
+    chart = next(
+        c for c in build_content(load_pack_data(settings, MONTH)).charts if c.name == "spend_by_line"
+    )
 
     # Its largest line is 1.2.2's forecast, £13.98m × 0.04 = £559k: an axis of whole millions would read
     # £0m £0m £0m £1m; this one counts in thousands.
