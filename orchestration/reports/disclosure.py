@@ -372,10 +372,10 @@ def describe_rules(rules: Disclosure = DEFAULT_RULES) -> list[str]:
         "behind it; otherwise it is shown as c, because over a few placements it is close to one child's "
         "fee.",
         "Where a hidden figure could be worked out by subtraction from a row or column total, the next "
-        "smallest figure in that row or column is hidden too. The same applies across tables: an s251 line "
-        "total is hidden where it would give back the spend on a provision type hidden in another table "
-        "(for example when that type is the only spend on its line), together with the next smallest line "
-        "total.",
+        "smallest figure in that row or column is hidden too. The same applies across tables: a year's "
+        "spend is published both by s251 line and by provision type, so line and type totals are hidden, "
+        "smallest first, until no hidden provision type's spend can be worked out from the published totals "
+        "by any sum or difference (a type that is the only spend on its line hides its line's total).",
         "Zeros are shown. x = not available; z = not applicable. No record about an individual child "
         "appears in this pack.",
         "Money is in pounds: to the nearest pound in tables, rounded to £0.1k or three significant figures "

@@ -115,10 +115,24 @@ def _event_study_chart(data: PackData) -> Chart | None:
         "Event study: effect term by term around the programme's start",
         "Dot-and-whisker charts, one per programme, of the estimated effect on "
         + ", ".join(sorted({outcome_unit(outcome) for _p, outcome, _t, _u in panels}))
-        + " in each term before and after the programme started, with 95% confidence intervals; terms "
-        "before the start should sit near zero.",
+        + " in each term before and after the programme started, with 95% confidence intervals (terms "
+        "before the start should sit near zero). "
+        + " ".join(_terms_after_start(study, programme, outcome) for programme, outcome, _t, _u in panels),
         drawn.png,
         drawn.axis_labels,
+    )
+
+
+def _terms_after_start(study: pd.DataFrame, programme: str, outcome: str) -> str:
+    """`Restorative practice: 9 of 11 terms after the start clearly below zero, none clearly above.`"""
+    after = study[
+        (study["programme"] == programme) & (study["outcome"] == outcome) & (study["relative_period"] >= 0)
+    ]
+    below = int((after["ci_high"] < 0).sum())
+    above = int((after["ci_low"] > 0).sum())
+    return (
+        f"{sentence_start(programme_name(programme))}: {below} of {len(after)} terms after the start clearly "
+        f"below zero, {above or 'none'} clearly above."
     )
 
 
