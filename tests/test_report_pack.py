@@ -655,7 +655,6 @@ def test_pack_files_are_written_to_the_month_folder(pack: PackResult):
         assert pack.paths[name].is_file() and pack.paths[name].stat().st_size > 1000, name
     assert not list(pack.folder.rglob("*.partial"))
     assert pack.unavailable_sections == []
-    assert pack.seconds < 60
 
 
 def test_html_has_every_section_and_a_plain_english_headline(pack: PackResult):

@@ -91,7 +91,8 @@ def why_the_gap(data: PackData, budget: float, forecast: float) -> str | None:
     return sentence
 
 
-def _budget_table_frame(data: PackData, lines: pd.DataFrame) -> pd.DataFrame:
+def _budget_table_frame(lines: pd.DataFrame) -> pd.DataFrame:
+    """One row per s251 line (named and coded, in published order) and an all-lines total row."""
     lines = lines.copy()
     for column in [*MONEY_COLUMNS, "variance_pct"]:
         if column not in lines:
@@ -130,7 +131,7 @@ def _chart_alt(shown: pd.DataFrame, financial_year: str) -> str:
 def build(data: PackData, section: Section) -> Section:
     """Why the gap, then budget, prior-year outturn, actuals, commitments and forecast by s251 line."""
     lines = current_budget_lines(data)
-    table = _budget_table_frame(data, lines)
+    table = _budget_table_frame(lines)
     is_total = table["s251_line"].eq(TOTAL)
     budget, forecast = (
         float(table.loc[is_total, c].iloc[0]) for c in ("budget_gbp", "forecast_with_growth_gbp")
