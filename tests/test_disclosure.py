@@ -6,10 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from orchestration.config import Disclosure
 from orchestration.reports.disclosure import (
     ChildLevelDataError,
+    HiddenMargins,
     add_totals,
     protect_long,
+    protect_margins,
     protect_two_way,
     refuse_child_level,
     unsuppressed_numbers,
@@ -167,30 +170,102 @@ def test_child_level_columns_are_refused():
         refuse_child_level(pd.DataFrame({"pupil_pseudonym": ["p1"], "cost": [1.0]}), "placements")
 
 
-def test_rows_whose_sum_is_published_elsewhere_are_a_line_too():
-    by_type = pd.DataFrame(
+def test_a_median_over_nine_placements_is_suppressed_and_over_ten_published():
+    cost = pd.DataFrame(
         {
-            "provision_type": ["eotas", "post16_specialist", "special_independent", "special_academy"],
-            "placements_headcount": [3, 47, 151, 40],
-            "spend_gbp": [110_000.0, 2_100_000.0, 9_400_000.0, 900_000.0],
+            "provision_type": ["special_independent", "special_maintained", "eotas", "hospital_education"],
+            "placements_headcount": [9, 10, 3, 4],
+            "median_annual_cost_gbp": [78_116.66, 21_500.00, 38_000.00, 30_000.00],
         }
     )
 
     protected = protect_long(
-        by_type,
+        cost,
         counts=["placements_headcount"],
-        derived={"spend_gbp": ["placements_headcount"]},
-        published_sums=[[0, 1, 2]],  # s251 line 1.2.3 = eotas + post16_specialist + special_independent
+        derived={"median_annual_cost_gbp": ["placements_headcount"]},
+        order_statistics={"median_annual_cost_gbp": "placements_headcount"},
     )
 
-    # Down the column, special_academy (40) is the next smallest; but the line 1.2.3 total would still give
-    # eotas back (1.2.3 − 47's spend − 151's spend), so post16_specialist (47) goes too.
+    # 9 placements are published as a count (≥ 5) but their median is close to one child's fee; 3 and 4
+    # are hidden as counts (two of them, so neither can be worked out from the column's total).
     assert as_rows(protected) == [
+        ["special_independent", 9, "c"],
+        ["special_maintained", 10, 21_500.00],
         ["eotas", "c", "c"],
-        ["post16_specialist", "c", "c"],
-        ["special_independent", 151, 9_400_000.0],
-        ["special_academy", "c", "c"],
+        ["hospital_education", "c", "c"],
     ]
+
+
+def test_the_installation_thresholds_decide_what_is_suppressed():
+    frame = pd.DataFrame({"group": ["a", "b", "c"], "count": [6, 8, 30], "median": [1.0, 2.0, 3.0]})
+    strict = Disclosure(min_count=7, min_values_for_median=30)
+
+    protected = protect_long(frame, counts=["count"], order_statistics={"median": "count"}, rules=strict)
+
+    # 6 < 7 is hidden, and 8 with it (the column adds up to a total published elsewhere); only 30 ≥ 30
+    # values carry a median.
+    assert as_rows(protected) == [["a", "c", "c"], ["b", "c", "c"], ["c", 30, 3.0]]
+
+
+def test_a_line_total_that_is_a_suppressed_types_only_spend_is_suppressed():
+    # s251 line × provision type of spend: hospital (2 placements) is the only spend on line 1.2.6.
+    cells = pd.DataFrame(
+        {
+            "special_independent": [9_400_000.0, None, None],
+            "hospital_education": [None, 60_000.0, None],
+            "(not a placement)": [None, None, 900_000.0],
+        },
+        index=["1.2.3", "1.2.6", "1.2.7"],
+    )
+
+    hidden = protect_margins(
+        cells, hidden_columns={"hospital_education"}, sensitive_columns={"hospital_education"}
+    )
+
+    # Worked by hand: each line holds one type, so each line total repeats a type total. Hospital is line
+    # 1.2.6's total; with that hidden it is still grand total − 1.2.3 − 1.2.7. The next smallest total,
+    # not-a-placement's £0.9m, is line 1.2.7's too, so both its forms must go before the grand total stops
+    # giving hospital back: what is left published (1.2.3 and independent special) says nothing of it.
+    assert hidden == HiddenMargins(
+        rows=frozenset({"1.2.6", "1.2.7"}), columns=frozenset({"hospital_education", "(not a placement)"})
+    )
+    published_rows = [row for row in cells.index if row not in hidden.rows]
+    published_columns = [column for column in cells.columns if column not in hidden.columns]
+    assert not _recoverable(cells, published_rows, published_columns, "hospital_education")
+    assert _recoverable(cells, [*published_rows, "1.2.7"], published_columns, "hospital_education")
+
+
+def test_a_suppressed_type_sharing_its_line_is_not_given_back_by_subtraction():
+    # Line 1.2.3 = eotas (3 placements) + specialist post-16 + independent special; each type on one line.
+    cells = pd.DataFrame(
+        {
+            "eotas": [110_000.0, None],
+            "post16_specialist": [2_100_000.0, None],
+            "special_independent": [9_400_000.0, None],
+            "special_academy": [None, 900_000.0],
+        },
+        index=["1.2.3", "1.2.2"],
+    )
+
+    hidden = protect_margins(cells, hidden_columns={"eotas"}, sensitive_columns={"eotas"})
+
+    # Worked by hand: hiding only eotas leaves it as 1.2.3 − post-16 − independent. Hiding the smallest
+    # total, special academy's £0.9m (or line 1.2.2, the same money), changes nothing: eotas is still
+    # 1.2.3 − post-16 − independent. Hiding post-16's £2.1m leaves only eotas + post-16 = 1.2.3 −
+    # independent. So post-16 goes, and no line total needs to.
+    assert hidden == HiddenMargins(rows=frozenset(), columns=frozenset({"eotas", "post16_specialist"}))
+
+
+def _recoverable(cells: pd.DataFrame, rows: list[str], columns: list[str], target: str) -> bool:
+    """Brute force: is the target column's sum a linear combination of the published sums?"""
+    filled = cells.fillna(0)
+    cell_ids = [(r, c) for r in filled.index for c in filled.columns if filled.at[r, c]]
+    sums = [[1.0 if cell[0] == r else 0.0 for cell in cell_ids] for r in rows]
+    sums += [[1.0 if cell[1] == c else 0.0 for cell in cell_ids] for c in columns]
+    sums.append([1.0] * len(cell_ids))
+    goal = [1.0 if cell[1] == target else 0.0 for cell in cell_ids]
+    solution, *_ = np.linalg.lstsq(np.array(sums).T, np.array(goal), rcond=None)
+    return bool(np.allclose(np.array(sums).T @ solution, goal))
 
 
 @pytest.mark.parametrize("seed", range(25))

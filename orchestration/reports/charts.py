@@ -2,18 +2,25 @@
 
 Charts of public figures are drawn from tables that have been through disclosure control: a suppressed
 value is a gap in a line or an empty bar marked `c`, never a point a reader could measure off the axis.
+No chart carries meaning by colour alone: series also differ by line style, marker or hatching, and bars
+carry their values as text. Money axes take k or m by their range (`money.axis_money_labels`).
 """
 
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter, MaxNLocator
+
+from orchestration.reports.money import axis_money_labels, money_short
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies, and in greyscale print.
 BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, GREY = (
@@ -27,7 +34,29 @@ BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, GREY = (
     "#7F7F7F",
 )
 SERIES_COLOURS = (BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, "#000000", GREY, "#8C564B", YELLOW)
+SERIES_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+SERIES_STYLES = ("-", "--", "-.", ":")
 DPI = 110
+LABEL_WIDTH = 34
+"""Characters per line of a wrapped category label (an s251 line's name)."""
+
+
+@dataclass(frozen=True)
+class DrawnChart:
+    """A chart's PNG and the tick labels of each of its axes, as the reader sees them."""
+
+    png: bytes
+    axis_labels: tuple[tuple[str, ...], ...]
+
+
+class MoneyFormatter(Formatter):
+    """Money ticks in one unit for the whole axis, with just enough decimals to tell them apart."""
+
+    def format_ticks(self, values: Sequence[float]) -> list[str]:
+        return axis_money_labels(values)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return money_short(x)
 
 
 def _figure(width: float = 9.0, height: float = 4.6) -> Figure:
@@ -37,35 +66,47 @@ def _figure(width: float = 9.0, height: float = 4.6) -> Figure:
     return figure
 
 
-def _png(figure: Figure) -> bytes:
+def _axis_texts(axes: Axes) -> list[tuple[str, ...]]:
+    texts = []
+    for axis in (axes.xaxis, axes.yaxis):
+        low, high = sorted(axis.get_view_interval())
+        labels = tuple(
+            tick.label1.get_text()
+            for tick in axis.get_major_ticks()
+            if tick.label1.get_visible() and tick.label1.get_text() and low <= tick.get_loc() <= high
+        )
+        if labels:
+            texts.append(labels)
+    return texts
+
+
+def _render(figure: Figure) -> DrawnChart:
+    """The PNG, and the tick labels drawn on every visible axis (read after the final layout)."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
-    return buffer.getvalue()
+    labels = [texts for axes in figure.axes if axes.get_visible() for texts in _axis_texts(axes)]
+    return DrawnChart(buffer.getvalue(), tuple(labels))
 
 
-def _millions(value: float, _position: object = None) -> str:
-    return f"-£{abs(value) / 1e6:,.0f}m" if value < 0 else f"£{value / 1e6:,.0f}m"
-
-
-def _thousands(value: float, _position: object = None) -> str:
-    return f"£{value / 1e3:,.0f}k"
-
-
-def _tidy_axes(axes) -> None:
+def _tidy_axes(axes: Axes, grid_axis: str = "y") -> None:
     axes.spines[["top", "right"]].set_visible(False)
-    axes.grid(axis="y", color="#dddddd", linewidth=0.8)
+    axes.grid(axis=grid_axis, color="#dddddd", linewidth=0.8)
     axes.set_axisbelow(True)
+
+
+def _wrapped(label: str) -> str:
+    return "\n".join(textwrap.wrap(label, LABEL_WIDTH)) or label
 
 
 def deficit_trajectory(
     position: pd.DataFrame,
     scenarios: pd.DataFrame | None,
     current_year: str,
-) -> bytes:
+) -> DrawnChart:
     """Cumulative DSG balance by financial year: actual/forecast, the deficit management plan, scenarios.
 
     `position` has `financial_year`, `closing_balance_gbp`, `planned_closing_balance_gbp`; `scenarios`
-    (optional) has `financial_year`, `scenario`, `cumulative_balance_gbp`, and where given
+    (optional) has `financial_year`, `scenario_label`, `cumulative_balance_gbp`, and where given
     `cumulative_balance_p10_gbp`/`_p90_gbp`, drawn as a shaded 80 % interval. Negative = deficit.
     """
     years = sorted(
@@ -97,9 +138,9 @@ def deficit_trajectory(
     )
     if scenarios is not None and not scenarios.empty:
         anchor = ordered.loc[ordered["financial_year"] == current_year, "closing_balance_gbp"]
-        for colour, (scenario, rows) in zip(
-            SERIES_COLOURS[2:], scenarios.groupby("scenario", sort=True), strict=False
-        ):
+        for index, (label, rows) in enumerate(scenarios.groupby("scenario_label", sort=True)):
+            colour = SERIES_COLOURS[(index + 2) % len(SERIES_COLOURS)]
+            marker = SERIES_MARKERS[(index + 2) % len(SERIES_MARKERS)]
             rows = rows.sort_values("financial_year")
             scenario_x = [x_of[year] for year in rows["financial_year"]]
             scenario_y = list(pd.to_numeric(rows["cumulative_balance_gbp"], errors="coerce"))
@@ -120,45 +161,63 @@ def deficit_trajectory(
                 scenario_y,
                 color=colour,
                 linestyle=":",
-                marker=".",
+                marker=marker,
                 linewidth=1.8,
-                label=f"Scenario: {str(scenario).replace('_', ' ')}",
+                label=f"Scenario: {label}",
             )
     axes.set_xticks(range(len(years)), years)
-    axes.yaxis.set_major_formatter(FuncFormatter(_millions))
+    axes.yaxis.set_major_formatter(MoneyFormatter())
     axes.set_ylabel("Cumulative DSG balance (negative = deficit)")
     _tidy_axes(axes)
     axes.legend(loc="lower left", fontsize=8.5, frameon=False)
-    return _png(figure)
+    return _render(figure)
 
 
-def spend_by_line(lines: pd.DataFrame) -> bytes:
-    """Budget beside forecast outturn (with growth) for each s251 line, largest first."""
-    ordered = lines.assign(
-        _size=pd.to_numeric(lines["forecast_with_growth_gbp"], errors="coerce").fillna(0)
-    ).sort_values("_size")
-    figure = _figure(height=max(3.0, 0.42 * len(ordered) + 1.2))
+def spend_by_line(lines: pd.DataFrame) -> DrawnChart:
+    """Budget beside forecast outturn for each s251 line (named), largest forecast at the top.
+
+    `lines` has `line_name`, `budget_gbp` and `forecast_with_growth_gbp` (NaN where suppressed: no bar,
+    a `c` beside it).
+    """
+    forecast = pd.to_numeric(lines["forecast_with_growth_gbp"], errors="coerce")
+    ordered = lines.assign(_forecast=forecast, _size=forecast.fillna(0)).sort_values("_size")
+    wrapped = [_wrapped(str(name)) for name in ordered["line_name"]]
+    rows_of_text = sum(label.count("\n") + 1 for label in wrapped)
+    figure = _figure(height=max(3.2, 0.16 * rows_of_text + 0.2 * len(ordered) + 1.2))
     axes = figure.add_subplot()
     positions = np.arange(len(ordered))
+    budget = pd.to_numeric(ordered["budget_gbp"], errors="coerce")
     axes.barh(
         positions + 0.2,
-        pd.to_numeric(ordered["budget_gbp"], errors="coerce").fillna(0),
+        budget.fillna(0),
         height=0.4,
         color="#BBBBBB",
-        label="Budget",
+        hatch="///",
+        edgecolor="#666666",
+        linewidth=0.4,
+        label="Budget (hatched)",
     )
-    axes.barh(positions - 0.2, ordered["_size"], height=0.4, color=BLUE, label="Forecast outturn with growth")
-    axes.set_yticks(positions, [str(line) for line in ordered["s251_line"]])
-    axes.xaxis.set_major_formatter(FuncFormatter(_millions))
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.grid(axis="x", color="#dddddd", linewidth=0.8)
-    axes.set_axisbelow(True)
+    axes.barh(
+        positions - 0.2,
+        ordered["_forecast"].fillna(0),
+        height=0.4,
+        color=BLUE,
+        label="Forecast outturn (solid)",
+    )
+    largest = float(np.nanmax([budget.max(), ordered["_forecast"].max(), 1.0]))
+    for position, value in zip(positions, ordered["_forecast"], strict=True):
+        if pd.isna(value):
+            axes.text(largest * 0.01, position - 0.2, "c (suppressed)", va="center", fontsize=8)
+    axes.set_yticks(positions, wrapped)
+    axes.tick_params(axis="y", labelsize=8)
+    axes.xaxis.set_major_formatter(MoneyFormatter())
+    _tidy_axes(axes, grid_axis="x")
     axes.set_xlabel("£ this financial year")
     axes.legend(loc="lower right", fontsize=9, frameon=False)
-    return _png(figure)
+    return _render(figure)
 
 
-def cost_per_placement_trend(cost: pd.DataFrame) -> bytes:
+def cost_per_placement_trend(cost: pd.DataFrame) -> DrawnChart:
     """Annual cost per full-time placement by provision type and year; suppressed years are gaps.
 
     `cost` has `financial_year`, `provision_label`, `cost_per_fte_gbp` (NaN where suppressed).
@@ -172,38 +231,37 @@ def cost_per_placement_trend(cost: pd.DataFrame) -> bytes:
     order += [label for label in cost["provision_label"].unique() if label not in order]
     for index, label in enumerate(order):
         rows = cost[cost["provision_label"] == label].sort_values("financial_year")
-        colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-        style = "-" if index < len(SERIES_COLOURS) else "--"
         axes.plot(
             [x_of[year] for year in rows["financial_year"]],
             rows["cost_per_fte_gbp"],
-            color=colour,
-            linestyle=style,
-            marker="o",
+            color=SERIES_COLOURS[index % len(SERIES_COLOURS)],
+            linestyle=SERIES_STYLES[(index // len(SERIES_COLOURS)) % len(SERIES_STYLES)],
+            marker=SERIES_MARKERS[index % len(SERIES_MARKERS)],
             linewidth=2,
-            label=label,
+            label=_wrapped(str(label)),
         )
     axes.set_xticks(range(len(years)), years)
-    axes.yaxis.set_major_formatter(FuncFormatter(_thousands))
+    axes.yaxis.set_major_formatter(MoneyFormatter())
     axes.set_ylabel("Cost per full-time placement")
     axes.set_ylim(bottom=0)
     _tidy_axes(axes)
     axes.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
-    return _png(figure)
+    return _render(figure)
 
 
-def event_study(estimates: pd.DataFrame, panels: Sequence[tuple[str, str]]) -> bytes:
+def event_study(estimates: pd.DataFrame, panels: Sequence[tuple[str, str, str, str]]) -> DrawnChart:
     """Effect by term relative to the programme's start, with 95 % confidence bars, one panel per pair.
 
-    `estimates` has `programme`, `outcome`, `relative_period`, `estimate`, `ci_low`, `ci_high`.
+    `estimates` has `programme`, `outcome`, `relative_period`, `estimate`, `ci_low`, `ci_high`; each panel
+    is (programme, outcome, title, unit of the outcome).
     """
     columns = min(2, len(panels))
     rows_needed = (len(panels) + columns - 1) // columns
-    figure = _figure(height=max(3.2, 2.9 * rows_needed))
+    figure = _figure(height=max(3.2, 3.1 * rows_needed))
     grid = figure.subplots(rows_needed, columns, squeeze=False)
     for axes in grid.flat[len(panels) :]:
         axes.set_visible(False)
-    for axes, (programme, outcome) in zip(grid.flat, panels, strict=False):
+    for axes, (programme, outcome, title, unit) in zip(grid.flat, panels, strict=False):
         rows = estimates[(estimates["programme"] == programme) & (estimates["outcome"] == outcome)]
         rows = rows.sort_values("relative_period")
         period = pd.to_numeric(rows["relative_period"], errors="coerce")
@@ -218,52 +276,75 @@ def event_study(estimates: pd.DataFrame, panels: Sequence[tuple[str, str]]) -> b
             estimate[~after],
             yerr=[low[~after], high[~after]],
             fmt="o",
+            mfc="white",
             color=GREY,
             ecolor="#aaaaaa",
             capsize=3,
-            label="before",
+            label="before the start (open circles)",
         )
         axes.errorbar(
             period[after],
             estimate[after],
             yerr=[low[after], high[after]],
-            fmt="o",
+            fmt="s",
             color=VERMILION,
             ecolor=VERMILION,
             capsize=3,
-            label="after start",
+            label="after the start (filled squares)",
         )
-        axes.set_title(f"{str(programme).replace('_', ' ')}: {str(outcome).replace('_', ' ')}", fontsize=10)
+        axes.set_title(title, fontsize=10)
         axes.set_xlabel("terms since the programme started", fontsize=8.5)
-        axes.set_ylabel("change per 100 pupils", fontsize=8.5)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_ylabel("\n".join(textwrap.wrap(unit, 28)), fontsize=8)
         axes.tick_params(labelsize=8)
         _tidy_axes(axes)
-    return _png(figure)
+    grid.flat[0].legend(loc="best", fontsize=7.5, frameon=False)
+    return _render(figure)
 
 
-def risk_ratios(ratios: pd.DataFrame) -> bytes:
-    """Suspension risk ratio of each group against all other pupils; 1 = same rate; `c` = suppressed.
+def risk_ratios(ratios: pd.DataFrame) -> DrawnChart:
+    """Suspension risk ratio of each group against all other pupils, with its 95 % interval; 1 = same rate.
 
-    `ratios` has `label` and `risk_ratio` (NaN where suppressed or not available).
+    `ratios` has `label`, `risk_ratio`, `ci_low`, `ci_high` (NaN where suppressed or not available) and
+    `clear` (the interval excludes 1): clearly higher groups are hatched, not only coloured.
     """
-    figure = _figure(height=max(2.8, 0.36 * len(ratios) + 1.1))
+    figure = _figure(height=max(2.8, 0.38 * len(ratios) + 1.2))
     axes = figure.add_subplot()
     positions = np.arange(len(ratios))[::-1]
     values = pd.to_numeric(ratios["risk_ratio"], errors="coerce")
-    colours = [VERMILION if value >= 1.5 else (BLUE if value >= 1 else SKY) for value in values.fillna(0)]
-    axes.barh(positions, values.fillna(0), color=colours, height=0.6)
-    for position, value in zip(positions, values, strict=True):
+    low = pd.to_numeric(ratios["ci_low"], errors="coerce")
+    high = pd.to_numeric(ratios["ci_high"], errors="coerce")
+    clear = ratios["clear"].fillna(False).astype(bool).to_numpy()
+    higher = clear & (values.fillna(0).to_numpy() > 1)
+    axes.barh(
+        positions,
+        values.fillna(0),
+        color=[VERMILION if flag else SKY for flag in higher],
+        hatch=["///" if flag else "" for flag in higher],
+        edgecolor="#333333",
+        linewidth=0.4,
+        height=0.6,
+    )
+    shown = values.notna() & low.notna() & high.notna()
+    axes.errorbar(
+        values[shown],
+        positions[shown.to_numpy()],
+        xerr=[(values - low)[shown], (high - values)[shown]],
+        fmt="none",
+        ecolor="#333333",
+        capsize=3,
+    )
+    for position, value, top, flag in zip(positions, values, high, higher, strict=True):
+        text = "c" if pd.isna(value) else f"{value:.2f}" + (" (clearly higher)" if flag else "")
         axes.text(
-            (0 if pd.isna(value) else value) + 0.03,
+            (0 if pd.isna(value) else max(value, top if pd.notna(top) else value)) + 0.05,
             position,
-            "c" if pd.isna(value) else f"{value:.2f}",
+            text,
             va="center",
             fontsize=8.5,
         )
     axes.axvline(1, color="#333333", linewidth=1, linestyle="--")
     axes.set_yticks(positions, list(ratios["label"]))
-    axes.set_xlabel("suspension rate ÷ rate of all other pupils (1 = the same)")
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.grid(axis="x", color="#dddddd", linewidth=0.8)
-    axes.set_axisbelow(True)
-    return _png(figure)
+    axes.set_xlabel("suspension rate ÷ rate of all other pupils (1 = the same); bars: 95% interval")
+    _tidy_axes(axes, grid_axis="x")
+    return _render(figure)

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.config import Disclosure
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
 
@@ -51,6 +52,12 @@ def financial_year_of(month: str) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
+def previous_financial_year(financial_year: str) -> str:
+    """`2025-26` → `2024-25`."""
+    start = int(financial_year[:4]) - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
 def academic_year_of(month: str) -> str:
     """The September–August academic year a `YYYY-MM` month falls in, written `2025/26`."""
     year, month_number = (int(part) for part in check_month(month).split("-"))
@@ -60,11 +67,16 @@ def academic_year_of(month: str) -> str:
 
 @dataclass
 class PackData:
-    """The marts as at one month, plus the data-quality tables; a mart that is absent is in `missing`."""
+    """The marts as at one month, plus the data-quality tables; a mart that is absent is in `missing`.
+
+    `la_name` and `rules` (the disclosure thresholds) come from the installation's configuration.
+    """
 
     month: str
     financial_year: str
     academic_year: str
+    la_name: str = ""
+    rules: Disclosure = field(default_factory=Disclosure)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
     file_loads: pd.DataFrame | None = None
@@ -155,8 +167,13 @@ def load_pack_data(settings: Settings, month: str) -> PackData:
         raise FileNotFoundError(
             f"no warehouse at {settings.warehouse}: load the landing files first (highneeds run)"
         )
+    config = settings.config
     data = PackData(
-        month=month, financial_year=financial_year_of(month), academic_year=academic_year_of(month)
+        month=month,
+        financial_year=financial_year_of(month),
+        academic_year=academic_year_of(month),
+        la_name=config.la_name,
+        rules=config.disclosure,
     )
     with connect(settings.warehouse, read_only=True) as connection:
         for name in MART_NAMES:
@@ -172,8 +189,12 @@ def load_pack_data(settings: Settings, month: str) -> PackData:
     return data
 
 
-def latest_ledger_month(settings: Settings) -> str | None:
-    """The newest month of ledger actuals in the warehouse: the month every run's pack is drawn for."""
+class MonthOutOfRange(ValueError):
+    """The pack was asked for a month the warehouse holds no ledger actuals for."""
+
+
+def ledger_month_range(settings: Settings) -> tuple[str, str] | None:
+    """The first and the newest month of ledger actuals in the warehouse; None before any is loaded."""
     if not settings.warehouse.exists():
         return None
     with connect(settings.warehouse, read_only=True) as connection:
@@ -182,7 +203,31 @@ def latest_ledger_month(settings: Settings) -> str | None:
             ("raw", "hn_ledger", "period"),
         ):
             if _table_exists(connection, schema, table):
-                found = connection.execute(f'select max("{column}") from {schema}."{table}"').fetchone()
-                if found and found[0] and MONTH_PATTERN.match(str(found[0])):
-                    return str(found[0])
+                found = connection.execute(f'select min("{column}"), max("{column}") from {schema}."{table}"')
+                first, last = found.fetchone() or (None, None)
+                if first and last and MONTH_PATTERN.match(str(first)) and MONTH_PATTERN.match(str(last)):
+                    return str(first), str(last)
     return None
+
+
+def latest_ledger_month(settings: Settings) -> str | None:
+    """The newest month of ledger actuals in the warehouse: the month every run's pack is drawn for."""
+    months = ledger_month_range(settings)
+    return months[1] if months else None
+
+
+def check_month_in_range(settings: Settings, month: str) -> None:
+    """Refuse a month outside the ledger's months, naming the months a pack can be drawn for.
+
+    A pack for a month after the newest data would print next year's heading over this year's figures.
+    """
+    months = ledger_month_range(settings)
+    if months is None:
+        return
+    first, last = months
+    if not first <= month <= last:
+        side = "after the newest" if month > last else "before the first"
+        raise MonthOutOfRange(
+            f"{month} is {side} month of ledger actuals in the warehouse: the data runs from {first} to "
+            f"{last}, so the pack can be drawn for any month from {first} to {last}"
+        )

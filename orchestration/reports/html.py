@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from orchestration.reports.sections import PackContent
+from orchestration.reports.content import PackContent
 
 TEMPLATE = "pack.html.j2"
 

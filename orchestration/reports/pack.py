@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.reports.data import check_month, load_pack_data
+from orchestration.reports.data import check_month, check_month_in_range, load_pack_data
 from orchestration.reports.html import render_html
 from orchestration.reports.pdf import render_pdf
 from orchestration.reports.sections import build_content
@@ -49,9 +49,13 @@ def _write_atomically(path: Path, content: bytes) -> None:
 
 
 def build_pack(settings: Settings, month: str) -> PackResult:
-    """Draw the pack for `month` (`YYYY-MM`) from the warehouse into `<home>/reports/<month>/`."""
+    """Draw the pack for `month` (`YYYY-MM`) from the warehouse into `<home>/reports/<month>/`.
+
+    A month outside the ledger's months is refused (`MonthOutOfRange`, naming the months it can draw).
+    """
     started = time.monotonic()
     check_month(month)
+    check_month_in_range(settings, month)
     data = load_pack_data(settings, month)
     content = build_content(data)
     folder = settings.reports_dir / month

@@ -3,6 +3,11 @@
 ReportLab is pure Python from PyPI: no browser, no Pango/Cairo system libraries, so the PDF builds on any
 machine that can install the project. Text is set in DejaVu Sans, which matplotlib already ships, so the
 pound sign, en dashes and any name typed in a finance system print as typed.
+
+The PDF declares its title and language (en-GB) and shows the title in the viewer, but ReportLab cannot
+write a tagged PDF (no structure tree), which a screen reader needs: so the first page says that the HTML
+file is the accessible version. Headings and table captions keep with what follows them, so no page ends
+on a heading.
 """
 
 from __future__ import annotations
@@ -33,8 +38,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from orchestration.reports.sections import PackContent, Section
-from orchestration.reports.sections import Table as PackTable
+from orchestration.reports.content import PackContent, Section
+from orchestration.reports.content import Table as PackTable
 
 BRAND = colors.HexColor("#1d3a5f")
 BAND = colors.HexColor("#f4f6f8")
@@ -86,8 +91,11 @@ def _styles() -> dict[str, ParagraphStyle]:
             textColor=BRAND,
             spaceBefore=10,
             spaceAfter=6,
+            keepWithNext=1,
         ),
-        "caption": ParagraphStyle("caption", parent=body, fontName=bold, fontSize=9.5, spaceBefore=6),
+        "caption": ParagraphStyle(
+            "caption", parent=body, fontName=bold, fontSize=9.5, spaceBefore=6, keepWithNext=1
+        ),
         "note": ParagraphStyle(
             "note", parent=body, fontSize=7.5, leading=9.5, textColor=colors.HexColor("#555555")
         ),
@@ -223,10 +231,16 @@ def _section(section: Section) -> list:
     return flowables
 
 
+ACCESSIBLE_VERSION = (
+    "This PDF is for printing. It is not tagged for screen readers: the HTML version of this pack, "
+    "published with it, is the accessible version (WCAG 2.2 AA)."
+)
+
+
 def _masthead(pack: PackContent) -> Table:
     band = Table(
         [
-            [_paragraph("High Needs block: Schools Forum pack", "title")],
+            [_paragraph(pack.title, "title")],
             [
                 _paragraph(
                     f"Dedicated Schools Grant monitoring as at the end of {pack.month_label} · "
@@ -273,16 +287,6 @@ def _key_figures(pack: PackContent) -> list:
     return [grid, Spacer(1, 8)]
 
 
-_FOOTNOTE = (
-    "Statistical disclosure control: this pack is public. Counts of 1 to 4, and rates, percentages, "
-    "ratios and money figures built on them, are shown as c; where a hidden figure could be worked out "
-    "by subtraction from a row or column total, the next smallest figure is hidden too. Zeros are shown. "
-    "x = not available; z = not applicable. No record about an individual child appears in this pack. "
-    "A deficit is a negative balance; a positive variance is an overspend; a positive gap to plan is "
-    "better than plan."
-)
-
-
 def render_pdf(pack: PackContent) -> PdfDocument:
     """The pack as PDF bytes (A4 portrait), page-numbered, with the same sections as the HTML."""
     regular, _bold = _fonts()
@@ -294,28 +298,29 @@ def render_pdf(pack: PackContent) -> PdfDocument:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN + 4,
-        title=f"High Needs block: Schools Forum pack, {pack.month_label}",
-        author="High Needs data platform",
+        title=f"{pack.title}, {pack.month_label}",
+        author=pack.la_name or "High Needs data platform",
         subject="Dedicated Schools Grant High Needs block monitoring",
+        lang="en-GB",
     )
 
     def page_footer(canvas, doc) -> None:
+        canvas.setViewerPreference("DisplayDocTitle", "true")
         canvas.saveState()
         canvas.setFont(regular, 7.5)
         canvas.setFillColor(colors.HexColor("#555555"))
-        canvas.drawString(MARGIN, MARGIN - 2, f"Schools Forum pack · {pack.month_label}")
+        canvas.drawString(MARGIN, MARGIN - 2, f"{pack.la_name} Schools Forum pack · {pack.month_label}")
         canvas.drawRightString(PAGE_WIDTH - MARGIN, MARGIN - 2, f"Page {doc.page}")
         canvas.restoreState()
 
-    story: list = [_masthead(pack), Spacer(1, 10), _paragraph("Headline", "h2")]
+    story: list = [_masthead(pack), Spacer(1, 6), _paragraph(ACCESSIBLE_VERSION, "note")]
+    story += [_paragraph("Headline", "h2")]
     story += [_paragraph(sentence, "headline") for sentence in pack.headline]
     story += _key_figures(pack)
     for section in pack.sections:
         story += _section(section)
-    story += [
-        Spacer(1, 10),
-        _paragraph(_FOOTNOTE, "note"),
-        _paragraph(f"Produced {pack.generated_at} by the High Needs data platform.", "note"),
-    ]
+    story += [CondPageBreak(80 * mm), _paragraph("How small numbers are protected", "h2")]
+    story += [_paragraph(rule, "body") for rule in pack.rules]
+    story += [_paragraph(f"Produced {pack.generated_at} by the High Needs data platform.", "note")]
     document.build(story, onFirstPage=page_footer, onLaterPages=page_footer)
     return PdfDocument(buffer.getvalue(), document.page)

@@ -40,7 +40,8 @@ SHEETS = (
     SheetSpec(
         "budget_vs_outturn",
         "Budget vs outturn",
-        "Budget, actuals, committed, growth and forecast outturn by s251 line, for each month of the year",
+        "Budget, prior-year outturn, actuals, committed (placements and run-rate), growth and forecast "
+        "outturn by s251 line, for each month of the year",
     ),
     SheetSpec(
         "spend_by_provision_type",
@@ -70,7 +71,8 @@ SHEETS = (
     SheetSpec(
         "exclusion_rates",
         "Exclusion rates",
-        "Suspension and permanent exclusion rates and risk ratios by SEN status and ethnic group",
+        "Suspension and permanent exclusion rates and risk ratios (with 95% intervals) by SEN status and "
+        "ethnic group",
     ),
     SheetSpec("benchmarks", "Benchmarks", "Published DfE figures for the LA, neighbours, region and England"),
     SheetSpec("impact_estimates", "Impact estimates", "Effects of inclusion programmes with 95% intervals"),

@@ -16,6 +16,21 @@ placement_forecasts as (
     select * from {{ ref('int_placements__forecast_by_s251_line') }}
 ),
 
+-- A year's outturn of a line is its whole year of ledger actuals; a year that began before the ledger's
+-- first month has no outturn to compare with (NULL), a covered year with no spend on the line has 0.
+ledger_start as (
+    select min(ledger_month) as first_ledger_month from ledger_lines
+),
+
+outturns as (
+    select
+        financial_year,
+        s251_line,
+        sum(amount_gbp) as outturn_gbp
+    from ledger_lines
+    group by financial_year, s251_line
+),
+
 as_at_months as (
     select
         financial_year,
@@ -96,8 +111,14 @@ joined as (
         placement_forecasts.placements_snapshot_month,
         coalesce(placement_forecasts.committed_placements_gbp, 0) as committed_placements_gbp,
         coalesce(placement_forecasts.growth_starters, 0) as growth_starters,
-        coalesce(placement_forecasts.growth_gbp, 0) as growth_gbp
+        coalesce(placement_forecasts.growth_gbp, 0) as growth_gbp,
+        case
+            when ledger_start.first_ledger_month
+                <= strftime({{ financial_year_start('grid.financial_year') }} - interval 1 year, '%Y-%m')
+                then coalesce(prior_outturns.outturn_gbp, 0)
+        end as prior_year_outturn_gbp
     from grid
+    cross join ledger_start
     inner join actuals_to_date
         on grid.financial_year = actuals_to_date.financial_year
         and grid.as_at_month = actuals_to_date.as_at_month
@@ -110,6 +131,10 @@ joined as (
         on grid.financial_year = placement_forecasts.financial_year
         and grid.as_at_month = placement_forecasts.as_at_month
         and grid.s251_line = placement_forecasts.s251_line
+    left join outturns as prior_outturns
+        on prior_outturns.financial_year
+            = {{ financial_year_of_date(financial_year_start('grid.financial_year') ~ ' - interval 1 year') }}
+        and grid.s251_line = prior_outturns.s251_line
 ),
 
 -- A closed year (its 12 months in) forecasts nothing: forecast = actual.
@@ -140,6 +165,7 @@ final as (
         cast(budget_gbp as decimal(18, 2)) as budget_gbp,
         budget_type,
         revised_approved_on as budget_revised_on,
+        cast(prior_year_outturn_gbp as decimal(18, 2)) as prior_year_outturn_gbp,
 
         -- actuals and forecast
         cast(actual_ytd_gbp as decimal(18, 2)) as actual_ytd_gbp,

@@ -80,9 +80,28 @@ rates as (
         end as others_suspension_rate,
         case when characteristic_group <> 'total'
             then (group_permanent_exclusions - permanent_exclusions) * 100.0 / nullif(group_headcount - headcount, 0)
-        end as others_permanent_exclusion_rate
+        end as others_permanent_exclusion_rate,
+
+        -- standard error of the log risk ratio: events are Poisson counts over a fixed headcount, so
+        -- SE(ln RR) = sqrt(1/a + 1/b), a = the group's events, b = the others' events; none when either is 0
+        case when characteristic_group <> 'total' and suspensions > 0 and group_suspensions > suspensions
+            then sqrt(1.0 / suspensions + 1.0 / (group_suspensions - suspensions))
+        end as suspension_log_rr_se,
+        case
+            when characteristic_group <> 'total'
+                and permanent_exclusions > 0 and group_permanent_exclusions > permanent_exclusions
+                then sqrt(1.0 / permanent_exclusions + 1.0 / (group_permanent_exclusions - permanent_exclusions))
+        end as permanent_exclusion_log_rr_se
 
     from with_group_totals
+),
+
+risk_ratios as (
+    select
+        *,
+        suspension_rate / nullif(others_suspension_rate, 0) as suspension_risk_ratio,
+        permanent_exclusion_rate / nullif(others_permanent_exclusion_rate, 0) as permanent_exclusion_risk_ratio
+    from rates
 ),
 
 final as (
@@ -104,12 +123,19 @@ final as (
         rates.others_suspension_rate,
         rates.others_permanent_exclusion_rate,
 
-        -- ratios
-        rates.suspension_rate / nullif(rates.others_suspension_rate, 0) as suspension_risk_ratio,
-        rates.permanent_exclusion_rate / nullif(rates.others_permanent_exclusion_rate, 0)
-            as permanent_exclusion_risk_ratio
+        -- ratios, with 95 % confidence intervals exp(ln RR ± 1.96 × SE), rounded to 4 decimal places
+        rates.suspension_risk_ratio,
+        round(rates.suspension_risk_ratio * exp(-1.96 * rates.suspension_log_rr_se), 4)
+            as suspension_risk_ratio_ci_low,
+        round(rates.suspension_risk_ratio * exp(1.96 * rates.suspension_log_rr_se), 4)
+            as suspension_risk_ratio_ci_high,
+        rates.permanent_exclusion_risk_ratio,
+        round(rates.permanent_exclusion_risk_ratio * exp(-1.96 * rates.permanent_exclusion_log_rr_se), 4)
+            as permanent_exclusion_risk_ratio_ci_low,
+        round(rates.permanent_exclusion_risk_ratio * exp(1.96 * rates.permanent_exclusion_log_rr_se), 4)
+            as permanent_exclusion_risk_ratio_ci_high
 
-    from rates
+    from risk_ratios as rates
     inner join terms_by_characteristic
         on rates.academic_year = terms_by_characteristic.academic_year
         and rates.characteristic_group = terms_by_characteristic.characteristic_group

@@ -1,0 +1,175 @@
+"""The one table of names the public pack uses for codes: in charts, tables and sentences alike.
+
+Where a dbt seed already names a code (s251 lines, provision types, needs, end reasons) the name is read
+from the seed, so the warehouse and the pack cannot disagree; the other names (programmes, benchmark
+measures, pupil characteristics, estimators, outcomes) live here. A code with no name falls back to its
+words (`new_code` → `new code`), so a new code reads plainly until it is named.
+
+`outcome_unit` is the single place the unit of an impact outcome is decided; every sentence, table and
+axis about an outcome asks it.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+
+import pandas as pd
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+PROGRAMMES = {
+    "restorative_practice": "restorative practice",
+    "trauma_informed": "trauma-informed practice",
+    "talc": "TALC",
+    "ap_outreach": "AP outreach",
+}
+
+BENCHMARK_MEASURES = {
+    "dsg_cumulative_balance_pct_of_dsg": "DSG cumulative balance as % of DSG (negative = deficit)",
+    "ehc_requests": "Requests for an EHC needs assessment",
+    "ehc_new_plans": "New EHC plans issued",
+    "hn_budget_per_head_gbp": "High Needs budget per head aged 2 to 18",
+    "cin_with_ehc_plan_pct": "Children in need with an EHC plan (%)",
+}
+
+COMPARATORS = {
+    "la": "This LA",
+    "statistical_neighbours": "Statistical neighbours (mean)",
+    "region": "Region",
+    "england": "England",
+}
+
+CHARACTERISTICS = {
+    "total": "All pupils",
+    "ehcp": "EHC plan",
+    "sen_support": "SEN support",
+    "no_sen": "No SEN",
+    "white": "White",
+    "mixed": "Mixed",
+    "asian": "Asian",
+    "black": "Black",
+    "chinese": "Chinese",
+    "other": "Any other ethnic group",
+    "unclassified": "Unclassified (not obtained or refused)",
+}
+
+CHARACTERISTIC_GROUPS = {"sen_status": "SEN status", "ethnicity_major": "ethnic group", "total": "all pupils"}
+
+ESTIMATORS = {
+    "callaway_santanna": "Callaway & Sant'Anna",
+    "twfe": "Two-way fixed effects",
+    "poisson_twfe": "Poisson fixed effects",
+}
+
+SCENARIOS = {"unmitigated": "unmitigated", "deficit_plan_actions": "with deficit plan actions"}
+
+_OUTCOMES = {
+    "suspension_rate": ("suspensions", "suspensions per 100 {pupils} per term"),
+    "permanent_exclusion_rate": ("permanent exclusions", "permanent exclusions per 100 {pupils} per term"),
+    "absence_rate": ("absence", "sessions missed per 100 possible sessions{of_pupils}"),
+    "persistent_absence_rate": ("persistent absence", "persistently absent pupils per 100 {pupils}"),
+}
+_EHCP_SUFFIX = "_ehcp"
+NOT_A_PLACEMENT = "not a placement (services, targeted funding)"
+
+
+def words(code: object) -> str:
+    """`new_code` → `new code`: a code with no name yet, readable without a glossary."""
+    return str(code).replace("_", " ")
+
+
+def sentence_start(text: str) -> str:
+    """The text with its first letter capitalised, for a name that opens a sentence or a chart title."""
+    return text[:1].upper() + text[1:]
+
+
+@cache
+def _seed(name: str, key: str, label: str) -> dict[str, str]:
+    path = DBT_PROJECT_DIR / "seeds" / f"{name}.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row[key]: row[label] for row in csv.DictReader(handle) if row.get(key)}
+
+
+def _is_blank(code: object) -> bool:
+    return code is None or (not isinstance(code, str) and bool(pd.isna(code)))
+
+
+def s251_name(line: object) -> str:
+    """The s251 line's name (seed); a pooled line as published (`1.2.1+1.2.2`) names each of its lines."""
+    names = _seed("s251_lines", "s251_line", "s251_name")
+    parts = str(line).split("+")
+    return " and ".join(names.get(part, part) for part in parts)
+
+
+def provision_name(code: object) -> str:
+    """`special_independent` → `independent special school` (seed); blank → not a placement."""
+    if _is_blank(code):
+        return NOT_A_PLACEMENT
+    return _seed("provision_types", "provision_type", "provision_name").get(str(code), words(code))
+
+
+def need_name(code: object) -> str:
+    """`SEMH` → `SEMH (social, emotional and mental health)` (seed)."""
+    name = _seed("sen_need_codes", "primary_need", "need_name").get(str(code))
+    return f"{code} ({name})" if name else str(code)
+
+
+def end_reason_name(code: object) -> str:
+    """`returned_to_mainstream` → `returned to mainstream` (seed)."""
+    return _seed("end_reasons", "end_reason", "end_reason_name").get(str(code), words(code))
+
+
+def programme_name(code: object) -> str:
+    """`ap_outreach` → `AP outreach`."""
+    return PROGRAMMES.get(str(code), words(code))
+
+
+def measure_name(code: object) -> str:
+    """`hn_budget_per_head_gbp` → `High Needs budget per head aged 2 to 18`."""
+    return BENCHMARK_MEASURES.get(str(code), sentence_start(words(code)))
+
+
+def comparator_name(code: object) -> str:
+    return COMPARATORS.get(str(code), sentence_start(words(code)))
+
+
+def characteristic_name(code: object) -> str:
+    """`sen_support` → `SEN support`; `other` → `Any other ethnic group`."""
+    return CHARACTERISTICS.get(str(code), sentence_start(words(code)))
+
+
+def characteristic_group_name(code: object) -> str:
+    return CHARACTERISTIC_GROUPS.get(str(code), words(code))
+
+
+def estimator_name(code: object) -> str:
+    return ESTIMATORS.get(str(code), sentence_start(words(code)))
+
+
+def scenario_name(code: object) -> str:
+    return SCENARIOS.get(str(code), words(code))
+
+
+def _outcome_parts(outcome: object) -> tuple[str, str, bool]:
+    code = str(outcome)
+    ehcp = code.endswith(_EHCP_SUFFIX)
+    base = code.removesuffix(_EHCP_SUFFIX)
+    name, unit = _OUTCOMES.get(base, (words(base), f"{words(base)} per 100 {{pupils}}"))
+    return name, unit, ehcp
+
+
+def outcome_name(outcome: object) -> str:
+    """`suspension_rate_ehcp` → `suspensions of pupils with an EHC plan`."""
+    name, _unit, ehcp = _outcome_parts(outcome)
+    return f"{name} of pupils with an EHC plan" if ehcp else name
+
+
+def outcome_unit(outcome: object) -> str:
+    """The unit an outcome's effect is measured in: `suspensions per 100 pupils per term`.
+
+    The one lookup of outcome units: every impact sentence, table and axis asks it.
+    """
+    _name, unit, ehcp = _outcome_parts(outcome)
+    pupils = "pupils with an EHC plan" if ehcp else "pupils"
+    return unit.format(pupils=pupils, of_pupils=" of pupils with an EHC plan" if ehcp else "")

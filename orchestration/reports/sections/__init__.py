@@ -1,0 +1,62 @@
+"""The sections of the public pack, in reading order: one module per section, one line each here.
+
+`build_content` draws every section from the marts; a section whose data is not there yet says why and
+the rest still draw. To add a section, write a module with a `SECTION = SectionSpec(key, title, build)`
+and add one line to `SECTIONS`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from orchestration.reports.content import NotAvailable, PackContent, Section
+from orchestration.reports.data import PackData
+from orchestration.reports.disclosure import describe_rules
+from orchestration.reports.formatting import month_label
+from orchestration.reports.headline import build_headline
+from orchestration.reports.sections import (
+    benchmarks,
+    budget,
+    cost,
+    deficit,
+    exclusions,
+    impact,
+    placements,
+    quality,
+    spend,
+)
+from orchestration.reports.sections.common import SectionSpec
+
+SECTIONS: tuple[SectionSpec, ...] = (
+    budget.SECTION,
+    spend.SECTION,
+    cost.SECTION,
+    placements.SECTION,
+    deficit.SECTION,
+    benchmarks.SECTION,
+    exclusions.SECTION,
+    impact.SECTION,
+    quality.SECTION,
+)
+
+
+def build_content(data: PackData, generated_at: datetime | None = None) -> PackContent:
+    """The whole public pack for `data.month`; a section without its data says why, the rest still draw."""
+    sections = []
+    for spec in SECTIONS:
+        try:
+            sections.append(spec.build(data, Section(spec.key, spec.title)))
+        except NotAvailable as reason:
+            sections.append(Section(spec.key, spec.title, unavailable=str(reason)))
+    headline, key_figures = build_headline(data)
+    return PackContent(
+        la_name=data.la_name,
+        month=data.month,
+        month_label=month_label(data.month),
+        financial_year=data.financial_year,
+        generated_at=(generated_at or datetime.now()).strftime("%d %B %Y %H:%M"),
+        headline=headline,
+        key_figures=key_figures,
+        sections=sections,
+        rules=describe_rules(data.rules),
+    )
