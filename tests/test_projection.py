@@ -402,7 +402,7 @@ def test_asset_module_does_not_import_statsmodels_when_definitions_load():
 
 
 def build_warehouse(home: Path) -> dict[str, float]:
-    """Input marts with exactly the contract's columns, plus the unit costs mart and the plan's staging view."""
+    """Input marts with the contract's columns, plus the unit costs mart and the plan's staging view."""
     home.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(2)
     months = pd.period_range("2021-04", "2025-10", freq="M")
