@@ -4,14 +4,13 @@ The shape follows DfE's Delivering Better Value framing: spend is driven by the 
 (children with an EHCP in each kind of provision) × the average cost per placement of that kind, plus the
 spend that is not placements; savings are **costs avoided against the unmitigated forecast**.
 
-Three plain functions, no I/O:
+Plain functions, no I/O (the assumptions themselves are validated in `analyses.projection_assumptions`):
 
-- `parse_assumptions` validates the finance officer's assumptions (unit-cost, income and non-placement
-  growth; named mitigation scenarios) and names the offending key in every error;
 - `forecast_placements` fits a time-series model per provision type to monthly active placements and
-  returns mean paths with 80 % and 95 % prediction intervals;
+  returns mean paths with 80 % and 95 % prediction intervals that carry the uncertainty of the estimated
+  growth and are calibrated by back-testing on the closed years of the history;
 - `project_finances` turns placements into spend by financial year, anchors the current year to the
-  in-year forecast with growth, adds income and balances, and applies the scenarios.
+  in-year expected forecast, adds income and balances, and applies the scenarios.
 
 statsmodels is imported inside the fitting function: it is slow to import and the Dagster definitions
 load this module's siblings.
@@ -20,23 +19,31 @@ load this module's siblings.
 from __future__ import annotations
 
 import math
-import re
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from analyses.projection_assumptions import (
+    ALL_TYPES,
+    MIN_HISTORY_MONTHS,
+    UNMITIGATED,
+    Action,
+    GrowthMultiplier,
+    Investment,
+    ProjectionAssumptions,
+    Scenario,
+    Shift,
+    UnitCostMultiplier,
+)
 
 PI_LEVELS = (0.80, 0.95)
 """The two prediction-interval levels every projection reports (columns `_p10/_p90` and `_p025/_p975`)."""
 
-UNMITIGATED = "unmitigated"
-ALL_TYPES = "all"
-_FINANCIAL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
-_SCENARIO_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-MIN_HISTORY_MONTHS = 12
 _SEASONAL_MIN_MONTHS = 36
 
 
@@ -62,13 +69,6 @@ def following_years(first_year: str, count: int) -> list[str]:
     return [f"{start + i}-{(start + i + 1) % 100:02d}" for i in range(count)]
 
 
-def _is_financial_year(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    match = _FINANCIAL_YEAR.match(value)
-    return bool(match) and (int(match.group(1)) + 1) % 100 == int(match.group(2))
-
-
 def _to_periods(values: pd.Series) -> pd.PeriodIndex:
     if isinstance(values.dtype, pd.PeriodDtype):
         return pd.PeriodIndex(values).asfreq("M")
@@ -76,318 +76,52 @@ def _to_periods(values: pd.Series) -> pd.PeriodIndex:
 
 
 # --------------------------------------------------------------------------------------------------
-# Assumptions
-
-
-class AssumptionsError(ValueError):
-    """An assumptions file that cannot be used; the message starts with the key at fault."""
-
-
-@dataclass(frozen=True)
-class RateSchedule:
-    """A yearly growth rate (a fraction: 0.03 = 3 %) for named years, with a default for the others."""
-
-    by_year: Mapping[str, float]
-    default: float | None
-
-    def rate(self, financial_year: str) -> float | None:
-        return self.by_year.get(financial_year, self.default)
-
-
-@dataclass(frozen=True)
-class Shift:
-    """A share of the *new* placements of one provision type goes to another type instead."""
-
-    from_type: str
-    to_type: str
-    share_of_new: float
-    from_year: str
-
-
-@dataclass(frozen=True)
-class GrowthMultiplier:
-    """The month-on-month growth in placements of some types is multiplied by `factor` from a year."""
-
-    provision_types: tuple[str, ...] | None  # None = every type
-    factor: float
-    from_year: str
-
-
-@dataclass(frozen=True)
-class UnitCostMultiplier:
-    """The cost per placement of some types is multiplied by `factor` from a year (e.g. a framework)."""
-
-    provision_types: tuple[str, ...] | None
-    factor: float
-    from_year: str
-
-
-@dataclass(frozen=True)
-class Investment:
-    """Extra non-placement spend a mitigation needs (e.g. an inclusion team), £ a year, not inflated."""
-
-    amount_gbp: float
-    from_year: str
-    until_year: str | None
-
-
-Action = Shift | GrowthMultiplier | UnitCostMultiplier | Investment
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    description: str
-    actions: tuple[Action, ...]
-
-
-@dataclass(frozen=True)
-class ProjectionAssumptions:
-    """Everything a user sets for the projection, validated (see `config/projection.yaml`)."""
-
-    years: int
-    history_months: int
-    pool_below_placements: float
-    unit_cost_growth: Mapping[str, RateSchedule]  # key `all` always present
-    income_growth: RateSchedule
-    non_placement_spend_growth: RateSchedule
-    scenarios: tuple[Scenario, ...]
-
-    def unit_cost_growth_rate(self, provision_type: str, financial_year: str) -> float:
-        own = self.unit_cost_growth.get(provision_type)
-        rate = own.rate(financial_year) if own is not None else None
-        if rate is None:
-            rate = self.unit_cost_growth[ALL_TYPES].rate(financial_year)
-        return float(rate or 0.0)
-
-
-def _fail(key: str, message: str) -> AssumptionsError:
-    return AssumptionsError(f"{key}: {message}")
-
-
-def _mapping(value: object, key: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise _fail(key, f"must be a set of `name: value` entries, got {value!r}")
-    return value
-
-
-def _only_keys(value: Mapping[str, Any], allowed: Iterable[str], key: str) -> None:
-    allowed = list(allowed)
-    for name in value:
-        if name not in allowed:
-            raise _fail(
-                f"{key}.{name}" if key else str(name), f"unknown key; expected one of {', '.join(allowed)}"
-            )
-
-
-def _number(value: object, key: str, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _fail(key, f"must be a number, got {value!r}")
-    if not low <= value <= high:
-        raise _fail(key, f"must be between {low:g} and {high:g}, got {value!r}")
-    return float(value)
-
-
-def _year(value: object, key: str) -> str:
-    if not _is_financial_year(value):
-        raise _fail(key, f"must be a financial year written like 2026-27, got {value!r}")
-    return str(value)
-
-
-def _provision_types(value: object, key: str, known: set[str] | None) -> tuple[str, ...] | None:
-    if value == ALL_TYPES:
-        return None
-    names = [value] if isinstance(value, str) else value
-    if not isinstance(names, list) or not names or not all(isinstance(name, str) for name in names):
-        raise _fail(key, f"must be `all`, a provision type, or a list of provision types, got {value!r}")
-    for name in names:
-        _provision_type(name, key, known)
-    return tuple(names)
-
-
-def _provision_type(value: object, key: str, known: set[str] | None) -> str:
-    if not isinstance(value, str) or (known is not None and value not in known):
-        hint = f" (one of {', '.join(sorted(known))})" if known else ""
-        raise _fail(key, f"unknown provision type {value!r}{hint}")
-    return value
-
-
-def _rate_schedule(value: object, key: str, need_default: bool) -> RateSchedule:
-    """A percentage for every year (`3.0`) or per year (`{2026-27: 4.0, default: 3.0}`), as a fraction."""
-    if not isinstance(value, Mapping):
-        return RateSchedule({}, _number(value, key, -50, 100) / 100)
-    by_year: dict[str, float] = {}
-    default = None
-    for name, rate in value.items():
-        if name == "default":
-            default = _number(rate, f"{key}.default", -50, 100) / 100
-        else:
-            by_year[_year(name, f"{key}.{name}")] = _number(rate, f"{key}.{name}", -50, 100) / 100
-    if need_default and default is None:
-        raise _fail(key, "add a `default:` percentage for the years not listed")
-    return RateSchedule(by_year, default)
-
-
-def _action_entries(value: object, key: str) -> list[tuple[Mapping[str, Any], str]]:
-    entries = value if isinstance(value, list) else [value]
-    keyed = [(entry, f"{key}[{i}]" if isinstance(value, list) else key) for i, entry in enumerate(entries)]
-    return [(_mapping(entry, entry_key), entry_key) for entry, entry_key in keyed]
-
-
-def _parse_scenario(raw: object, key: str, known: set[str] | None) -> Scenario:
-    spec = _mapping(raw, key)
-    _only_keys(
-        spec,
-        ["name", "description", "shift", "growth_multiplier", "unit_cost_multiplier", "investment"],
-        key,
-    )
-    name = spec.get("name")
-    if not isinstance(name, str) or not _SCENARIO_NAME.match(name):
-        raise _fail(
-            f"{key}.name", f"must be lower-case words joined by _ (e.g. fewer_independent), got {name!r}"
-        )
-    if name == UNMITIGATED:
-        raise _fail(f"{key}.name", f"`{UNMITIGATED}` is always projected; give the mitigation another name")
-    description = spec.get("description", "")
-    if not isinstance(description, str):
-        raise _fail(f"{key}.description", "must be text")
-    actions: list[Action] = []
-    for entry, entry_key in _action_entries(spec.get("shift", []), f"{key}.shift"):
-        _only_keys(entry, ["from", "to", "share_of_new", "from_year"], entry_key)
-        for required in ("from", "to", "share_of_new", "from_year"):
-            if required not in entry:
-                raise _fail(f"{entry_key}.{required}", "required")
-        shift = Shift(
-            from_type=_provision_type(entry["from"], f"{entry_key}.from", known),
-            to_type=_provision_type(entry["to"], f"{entry_key}.to", known),
-            share_of_new=_number(entry["share_of_new"], f"{entry_key}.share_of_new", 0, 1),
-            from_year=_year(entry["from_year"], f"{entry_key}.from_year"),
-        )
-        if shift.from_type == shift.to_type:
-            raise _fail(f"{entry_key}.to", "must differ from `from`")
-        actions.append(shift)
-    for kind, low, high in (("growth_multiplier", 0, 10), ("unit_cost_multiplier", 0.01, 10)):
-        for entry, entry_key in _action_entries(spec.get(kind, []), f"{key}.{kind}"):
-            _only_keys(entry, ["provision_types", "factor", "from_year"], entry_key)
-            for required in ("factor", "from_year"):
-                if required not in entry:
-                    raise _fail(f"{entry_key}.{required}", "required")
-            types = _provision_types(
-                entry.get("provision_types", ALL_TYPES), f"{entry_key}.provision_types", known
-            )
-            factor = _number(entry["factor"], f"{entry_key}.factor", low, high)
-            from_year = _year(entry["from_year"], f"{entry_key}.from_year")
-            cls = GrowthMultiplier if kind == "growth_multiplier" else UnitCostMultiplier
-            actions.append(cls(types, factor, from_year))
-    for entry, entry_key in _action_entries(spec.get("investment", []), f"{key}.investment"):
-        _only_keys(entry, ["amount_gbp", "from_year", "until_year"], entry_key)
-        for required in ("amount_gbp", "from_year"):
-            if required not in entry:
-                raise _fail(f"{entry_key}.{required}", "required")
-        until = entry.get("until_year")
-        investment = Investment(
-            amount_gbp=_number(entry["amount_gbp"], f"{entry_key}.amount_gbp", 0, 1e10),
-            from_year=_year(entry["from_year"], f"{entry_key}.from_year"),
-            until_year=None if until is None else _year(until, f"{entry_key}.until_year"),
-        )
-        if investment.until_year is not None and investment.until_year < investment.from_year:
-            raise _fail(f"{entry_key}.until_year", "is before from_year")
-        actions.append(investment)
-    if not actions:
-        raise _fail(
-            key,
-            f"scenario {name!r} changes nothing: give it a shift, growth_multiplier, "
-            "unit_cost_multiplier or investment",
-        )
-    return Scenario(name=name, description=description, actions=tuple(actions))
-
-
-def parse_assumptions(
-    raw: object, known_provision_types: Iterable[str] | None = None
-) -> ProjectionAssumptions:
-    """Validate the assumptions as read from YAML; every error names the key, e.g. `scenarios[1].shift.to`.
-
-    Percentages are written as percent (3.0 = 3 %) because that is how a finance officer says them; the
-    result holds fractions.
-    """
-    known = set(known_provision_types) if known_provision_types is not None else None
-    spec = _mapping(raw, "assumptions file")
-    _only_keys(
-        spec,
-        [
-            "years",
-            "forecast",
-            "unit_cost_growth_pct",
-            "income_growth_pct",
-            "non_placement_spend_growth_pct",
-            "scenarios",
-        ],
-        "",
-    )
-    for required in ("unit_cost_growth_pct", "income_growth_pct", "non_placement_spend_growth_pct"):
-        if required not in spec:
-            raise _fail(required, "required")
-    years = spec.get("years", 5)
-    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 10:
-        raise _fail("years", f"must be a whole number of financial years from 1 to 10, got {years!r}")
-    forecast = _mapping(spec.get("forecast", {}), "forecast")
-    _only_keys(forecast, ["history_months", "pool_below_placements"], "forecast")
-    history_months = forecast.get("history_months", 60)
-    if (
-        isinstance(history_months, bool)
-        or not isinstance(history_months, int)
-        or history_months < MIN_HISTORY_MONTHS
-    ):
-        raise _fail(
-            "forecast.history_months",
-            f"must be a whole number of months ≥ {MIN_HISTORY_MONTHS}, got {history_months!r}",
-        )
-    pool_below = _number(forecast.get("pool_below_placements", 20), "forecast.pool_below_placements", 0, 1e6)
-
-    unit_cost_raw = _mapping(spec["unit_cost_growth_pct"], "unit_cost_growth_pct")
-    if ALL_TYPES not in unit_cost_raw:
-        raise _fail("unit_cost_growth_pct.all", "required: the growth for every provision type not listed")
-    unit_cost_growth = {}
-    for name, value in unit_cost_raw.items():
-        key = f"unit_cost_growth_pct.{name}"
-        if name != ALL_TYPES:
-            _provision_type(name, key, known)
-        unit_cost_growth[name] = _rate_schedule(value, key, need_default=name == ALL_TYPES)
-
-    scenarios_raw = spec.get("scenarios") or []
-    if not isinstance(scenarios_raw, list):
-        raise _fail("scenarios", "must be a list of scenarios (each starting with `- name:`)")
-    scenarios = tuple(_parse_scenario(item, f"scenarios[{i}]", known) for i, item in enumerate(scenarios_raw))
-    seen: set[str] = set()
-    for i, scenario in enumerate(scenarios):
-        if scenario.name in seen:
-            raise _fail(f"scenarios[{i}].name", f"{scenario.name!r} is used twice")
-        seen.add(scenario.name)
-
-    return ProjectionAssumptions(
-        years=years,
-        history_months=history_months,
-        pool_below_placements=pool_below,
-        unit_cost_growth=unit_cost_growth,
-        income_growth=_rate_schedule(spec["income_growth_pct"], "income_growth_pct", need_default=True),
-        non_placement_spend_growth=_rate_schedule(
-            spec["non_placement_spend_growth_pct"], "non_placement_spend_growth_pct", need_default=True
-        ),
-        scenarios=scenarios,
-    )
-
-
-# --------------------------------------------------------------------------------------------------
 # Placements forecast
+
+
+@dataclass(frozen=True)
+class IntervalCalibration:
+    """How the prediction intervals were checked against what happened, on the closed years of the history.
+
+    At the end of each closed financial year with at least two years of history before it, the total
+    placements are forecast as the projection would have forecast them then, and each later complete year's
+    mean placements is compared with its predicted distribution. `factor` (≥ 1) widens every interval on the
+    log scale (around the median path) by √(mean z²) of those comparisons, z being the error in predictive
+    standard deviations: a model that was too sure of itself is made as unsure as its record says.
+    Coverage is the share of comparisons inside the 80 % and 95 % intervals, before and after widening.
+    """
+
+    comparisons: int
+    factor: float
+    coverage_80_before: float | None
+    coverage_95_before: float | None
+    coverage_80_after: float | None
+    coverage_95_after: float | None
+    origins: tuple[str, ...] = ()
+    note: str = ""
+
+    @classmethod
+    def none(cls, note: str) -> IntervalCalibration:
+        return cls(0, 1.0, None, None, None, None, (), note)
+
+    def summary(self) -> str:
+        if not self.comparisons:
+            return f"intervals not calibrated: {self.note}"
+        return (
+            f"back-test of total placements from {', '.join(self.origins)}: {self.comparisons} year(s) "
+            f"compared; 80 % interval covered {self.coverage_80_before:.0%} before and "
+            f"{self.coverage_80_after:.0%} after widening by {self.factor:.2f} "
+            f"(95 %: {self.coverage_95_before:.0%} → {self.coverage_95_after:.0%})"
+        )
 
 
 @dataclass(frozen=True)
 class PlacementForecast:
     """Monthly active placements per provision type: history, mean forecast and simulated paths.
 
-    `mean_paths[t]` is the expected count (mean on the original scale) for each of `forecast_months`;
-    `sim_paths[t]` holds `repetitions × months` simulated counts, jointly drawn across types, from which
-    every interval (monthly or annual, per type or summed) is read as empirical quantiles.
+    `mean_paths[t]` is the expected count (mean of the simulated paths, on the original scale) for each of
+    `forecast_months`; `sim_paths[t]` holds `repetitions × months` simulated counts, jointly drawn across
+    types, from which every interval (monthly or annual, per type or summed) is read as empirical quantiles.
     `table` is the monthly forecast in tidy form: `mean`, `median` and the 80 %/95 % limits.
     """
 
@@ -400,6 +134,7 @@ class PlacementForecast:
     models: pd.DataFrame
     table: pd.DataFrame
     n_history_months: int
+    calibration: IntervalCalibration
 
     @property
     def last_history_month(self) -> pd.Period:
@@ -428,36 +163,20 @@ class PlacementForecast:
         for name in types:
             series = future[future["provision_type"] == name].set_index("month")["active"]
             means[name] = series.reindex(months).fillna(0.0).to_numpy(dtype=float)
-        table = pd.concat(
-            [
-                pd.DataFrame(
-                    {
-                        "month": months.astype(str),
-                        "provision_type": name,
-                        "mean": path,
-                        "median": path,
-                        "p10": path,
-                        "p90": path,
-                        "p025": path,
-                        "p975": path,
-                    }
-                )
-                for name, path in means.items()
-            ],
-            ignore_index=True,
-        )
+        sims = {name: path[None, :] for name, path in means.items()}
         return cls(
             provision_types=types,
             history=history,
             forecast_months=months,
             mean_paths=means,
-            sim_paths={name: path[None, :] for name, path in means.items()},
+            sim_paths=sims,
             leaver_rate_per_month={
                 name: float((leaver_rate_per_month or {}).get(name, 0.0)) for name in types
             },
             models=pd.DataFrame({"series": list(types), "model": "given", "provision_types": list(types)}),
-            table=table,
+            table=_forecast_table(months, means, sims),
             n_history_months=history["month"].nunique(),
+            calibration=IntervalCalibration.none("paths given, not forecast"),
         )
 
     def summary(self) -> str:
@@ -465,7 +184,7 @@ class PlacementForecast:
         lines = [
             f"Placements forecast: {self.n_history_months} months of history to {self.last_history_month}, "
             f"{len(self.forecast_months)} months ahead; mean on the original scale, 80 %/95 % intervals "
-            "from joint simulation"
+            f"from joint simulation; {self.calibration.summary()}"
         ]
         for row in self.models.itertuples(index=False):
             growth = getattr(row, "implied_growth_pct_per_year", float("nan"))
@@ -474,6 +193,27 @@ class PlacementForecast:
                 f"implied growth {growth:+.1f} %/year"
             )
         return "\n".join(lines)
+
+
+def _forecast_table(
+    months: pd.PeriodIndex, means: Mapping[str, np.ndarray], sims: Mapping[str, np.ndarray]
+) -> pd.DataFrame:
+    quantiles = {"p10": 0.10, "p90": 0.90, "p025": 0.025, "p975": 0.975}
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "month": months.astype(str),
+                    "provision_type": name,
+                    "mean": means[name],
+                    "median": np.median(sims[name], axis=0),
+                    **{label: np.quantile(sims[name], q, axis=0) for label, q in quantiles.items()},
+                }
+            )
+            for name in means
+        ],
+        ignore_index=True,
+    )
 
 
 def _complete_grid(monthly_counts: pd.DataFrame) -> pd.DataFrame:
@@ -506,7 +246,11 @@ _CANDIDATES: tuple[tuple[str, str | None, bool, str | None], ...] = (
 
 
 def _fit_best_ets(log_counts: pd.Series) -> tuple[Any, str, dict[str, float]]:
-    """Fit the candidate ETS models to one log series; return the lowest-AICc fit, its name and all AICcs."""
+    """Fit the candidate ETS models to one log series; return the lowest-AICc fit, its name and all AICcs.
+
+    Initial states come from the standard heuristic (Hyndman et al. 2008) rather than being estimated:
+    the smoothing parameters alone are optimised, five times faster, and every candidate is treated alike.
+    """
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     n = len(log_counts)
@@ -525,6 +269,7 @@ def _fit_best_ets(log_counts: pd.Series) -> tuple[Any, str, dict[str, float]]:
                     damped_trend=damped,
                     seasonal=seasonal,
                     seasonal_periods=12 if seasonal else None,
+                    initialization_method="heuristic",
                 )
                 result = model.fit(disp=False)
             except (ValueError, np.linalg.LinAlgError):  # a candidate that cannot be fitted is not chosen
@@ -537,6 +282,19 @@ def _fit_best_ets(log_counts: pd.Series) -> tuple[Any, str, dict[str, float]]:
     return fits[best], best, aiccs
 
 
+def _growth_standard_error(log_counts: np.ndarray) -> float:
+    """Standard error a month of the series' estimated growth on the log scale (its parameter uncertainty).
+
+    The growth a year is estimated by the mean of the year-on-year changes y(t) − y(t − 12), which are
+    free of seasonality; overlapping changes are not independent, so their spread is divided by the root
+    of the number of whole years they span, not of their count. 0 with under two years of history.
+    """
+    changes = log_counts[12:] - log_counts[:-12]
+    if len(changes) < 12:
+        return 0.0
+    return float(np.std(changes, ddof=1) / math.sqrt(len(changes) / 12) / 12)
+
+
 def _nearest_correlation(matrix: np.ndarray) -> np.ndarray:
     """A valid correlation matrix close to `matrix` (eigenvalues clipped), so it has a Cholesky factor."""
     matrix = np.nan_to_num(matrix, nan=0.0)
@@ -547,6 +305,118 @@ def _nearest_correlation(matrix: np.ndarray) -> np.ndarray:
     return fixed / np.outer(scale, scale)
 
 
+@dataclass(frozen=True)
+class _SeriesModel:
+    """One modelled log series: its fit, its growth's standard error and its last observed count."""
+
+    result: Any
+    name: str
+    aiccs: dict[str, float]
+    growth_se: float
+
+
+def _simulate_log_paths(
+    models: Sequence[_SeriesModel],
+    horizon: int,
+    rng: np.random.Generator,
+    repetitions: int,
+    correlation: np.ndarray,
+) -> np.ndarray:
+    """Log paths (series × repetitions × months): the models' innovations drawn jointly across series
+    with their residual correlation, plus a growth drawn once a path from its sampling distribution."""
+    cholesky = np.linalg.cholesky(correlation)
+    shocks = rng.standard_normal((horizon, repetitions, len(models))) @ cholesky.T
+    growth_draws = rng.standard_normal((len(models), repetitions, 1))
+    months_ahead = np.arange(1, horizon + 1)[None, :]
+    paths = np.empty((len(models), repetitions, horizon))
+    for index, model in enumerate(models):
+        errors = math.sqrt(model.result.scale) * shocks[:, :, index]
+        simulated = model.result.simulate(
+            horizon, anchor="end", repetitions=repetitions, random_errors=errors
+        )
+        paths[index] = np.asarray(simulated, dtype=float).reshape(horizon, repetitions).T
+        paths[index] += growth_draws[index] * model.growth_se * months_ahead
+    return paths
+
+
+def _simulate_until_stable(
+    models: Sequence[_SeriesModel],
+    horizon: int,
+    rng: np.random.Generator,
+    correlation: np.ndarray,
+    max_repetitions: int,
+    chunk: int = 250,
+    tolerance: float = 0.005,
+) -> np.ndarray:
+    """Draw paths in chunks until the 10 % and 90 % points of the last month's total move less than
+    `tolerance` (relative) between chunks, or `max_repetitions` are drawn: fewer paths where the interval
+    is already stable."""
+    batches: list[np.ndarray] = []
+    previous: np.ndarray | None = None
+    while sum(batch.shape[1] for batch in batches) < max_repetitions:
+        size = min(chunk, max_repetitions - sum(batch.shape[1] for batch in batches))
+        batches.append(_simulate_log_paths(models, horizon, rng, size, correlation))
+        total = np.expm1(np.concatenate(batches, axis=1)[:, :, -1]).sum(axis=0)
+        limits = np.quantile(total, [0.10, 0.90])
+        if previous is not None and np.all(np.abs(limits - previous) <= tolerance * np.abs(previous)):
+            break
+        previous = limits
+    return np.concatenate(batches, axis=1)
+
+
+def _widen(log_paths: np.ndarray, factor: float) -> np.ndarray:
+    """Spread log paths `factor` times further from their median, month by month."""
+    median = np.median(log_paths, axis=-2, keepdims=True)
+    return median + factor * (log_paths - median)
+
+
+_Z80, _Z95 = 1.2815515655446004, 1.959963984540054
+
+
+def _calibrate_by_backtest(
+    total: pd.Series, history_months: int, rng: np.random.Generator
+) -> IntervalCalibration:
+    """Back-test the total placements forecast at the end of each closed year (see IntervalCalibration)."""
+    months = pd.PeriodIndex(total.index)
+    z_scores: list[float] = []
+    origins: list[str] = []
+    for origin in [m for m in months if m.month == 3]:
+        fitted = total[months <= origin].iloc[-history_months:]
+        later = total[months > origin]
+        whole_years = len(later) // 12
+        if len(fitted) < 24 or whole_years == 0:
+            continue
+        log_counts = np.log1p(fitted.to_numpy(dtype=float))
+        series = pd.Series(log_counts, index=pd.DatetimeIndex(fitted.index.to_timestamp(), freq="MS"))
+        result, name, aiccs = _fit_best_ets(series)
+        model = _SeriesModel(result, name, aiccs, _growth_standard_error(log_counts))
+        paths = _simulate_log_paths([model], 12 * whole_years, rng, 500, np.ones((1, 1)))[0]
+        annual = np.log1p(np.expm1(paths).reshape(500, whole_years, 12).mean(axis=2))
+        actual = np.log1p(
+            later.to_numpy(dtype=float)[: 12 * whole_years].reshape(whole_years, 12).mean(axis=1)
+        )
+        spread = annual.std(axis=0)
+        z_scores += list((actual - annual.mean(axis=0)) / np.where(spread > 0, spread, np.inf))
+        origins.append(str(origin))
+    if len(z_scores) < 3:
+        return IntervalCalibration.none(
+            f"{len(z_scores)} closed year(s) to compare with a forecast made two years or more into the "
+            "history: too few to calibrate the intervals (they carry the model's and the growth's "
+            "uncertainty only)"
+        )
+    z = np.abs(np.array(z_scores))
+    factor = max(1.0, float(np.sqrt(np.mean(z**2))))
+    return IntervalCalibration(
+        comparisons=len(z),
+        factor=factor,
+        coverage_80_before=float(np.mean(z <= _Z80)),
+        coverage_95_before=float(np.mean(z <= _Z95)),
+        coverage_80_after=float(np.mean(z / factor <= _Z80)),
+        coverage_95_after=float(np.mean(z / factor <= _Z95)),
+        origins=tuple(origins),
+    )
+
+
 def forecast_placements(
     monthly_counts: pd.DataFrame,
     horizon_months: int,
@@ -554,8 +424,9 @@ def forecast_placements(
     provision_groups: Mapping[str, str] | None = None,
     pool_below: float = 20.0,
     history_months: int | None = 60,
-    repetitions: int = 2000,
+    max_repetitions: int = 2000,
     seed: int = 20250401,
+    calibrate: bool = True,
 ) -> PlacementForecast:
     """Forecast monthly active placements per provision type `horizon_months` past the last month.
 
@@ -570,22 +441,23 @@ def forecast_placements(
     ETS(A,N,N) (no growth), ETS(A,A,N) (a local, constant % growth — on log counts this is exponential
     growth), ETS(A,Ad,N) (growth that damps out: Gardner & McKenzie's robust default for multi-year
     horizons) and, with 36+ months, their additive-seasonal versions (September starts, July leavers).
-    The lowest AICc wins; AICc is comparable here because every candidate is fitted by maximum likelihood
-    to the same series, which would not hold between ETS and a differenced ARIMA.
+    The lowest AICc wins; every candidate is fitted by maximum likelihood to the same series.
 
     **Small types.** A type whose mean count over the last 12 months is below `pool_below` is forecast
     as its share (over the last 12 months) of its `provision_groups` group's total, which is modelled as
     one series: a handful of placements gives an unstable trend and, on the log scale, an exploding
     mean. Large types keep their own model, so a group's parts need not add up to its modelled total.
 
-    **Uncertainty.** `mean` is the mean on the original scale, exp(μ + σ²/2) − 1 from the model's
-    Gaussian forecast distribution of the log, i.e. the expected count spend should be costed on (the
-    back-transformed point forecast exp(μ) − 1 would be the median, `median`). Intervals are quantiles
-    of `repetitions` simulated paths: the monotone back-transform carries quantiles over exactly, and
-    simulating lets annual averages and totals across types have intervals too. Innovations are drawn
-    jointly across series with the correlation of the fitted models' residuals, so the total is not made
-    falsely precise by assuming independence. The intervals are conditional on the estimated parameters
-    (as in standard ETS practice), so they are, if anything, too narrow at five years.
+    **Uncertainty.** Intervals are quantiles of simulated paths, which lets annual averages and totals
+    across types have intervals too. A path carries (1) the model's innovations, drawn jointly across
+    series with the correlation of the fitted models' residuals, so the total is not made falsely precise;
+    (2) **parameter uncertainty**: a growth a month drawn once per path from the sampling distribution of
+    the series' estimated growth (`_growth_standard_error`), which makes five-year intervals widen with
+    the square of the horizon as they should; (3) **calibration**: every log path is spread further from the
+    median by the back-test's factor (`IntervalCalibration`, `calibrate=True`) when past forecasts of the
+    total missed more often than their intervals said. `mean` is the mean of the paths on the original
+    scale, the expected count spend should be costed on; `median` is their median. Paths are drawn in
+    chunks of 250 until the total's 10 %/90 % points are stable, up to `max_repetitions`.
     """
     if horizon_months < 1:
         raise ValueError("horizon_months must be at least 1")
@@ -623,63 +495,56 @@ def forecast_placements(
         for key, (summed, members) in series.items()
     }
 
-    dates = months.to_timestamp(how="start")
-    fits: dict[str, tuple[Any, str, dict[str, float]]] = {}
-    residuals = {}
-    for key, (summed, _) in series.items():
-        log_counts = pd.Series(
-            np.log1p(wide[summed].sum(axis=1).to_numpy(dtype=float)),
-            index=pd.DatetimeIndex(dates, freq="MS"),
-            name=key,
-        )
-        if log_counts.nunique() < 2:  # a constant series has no dynamics to fit
-            continue
-        fits[key] = _fit_best_ets(log_counts)
-        result = fits[key][0]
-        residuals[key] = np.asarray(result.resid, dtype=float) / math.sqrt(result.scale)
-
+    dates = pd.DatetimeIndex(months.to_timestamp(how="start"), freq="MS")
     rng = np.random.default_rng(seed)
-    keys = list(fits)
-    if keys:
-        correlation = _nearest_correlation(
-            np.corrcoef(np.vstack([residuals[k] for k in keys])) if len(keys) > 1 else np.ones((1, 1))
+    models: dict[str, _SeriesModel] = {}
+    # BLAS threads only slow down the optimiser's tiny vectors (and fight other processes for the cores)
+    with threadpool_limits(limits=1):
+        for key, (summed, _) in series.items():
+            log_counts = np.log1p(wide[summed].sum(axis=1).to_numpy(dtype=float))
+            if len(np.unique(log_counts)) < 2:  # a constant series has no dynamics to fit
+                continue
+            result, chosen, aiccs = _fit_best_ets(pd.Series(log_counts, index=dates, name=key))
+            models[key] = _SeriesModel(result, chosen, aiccs, _growth_standard_error(log_counts))
+        calibration = (
+            _calibrate_by_backtest(wide.sum(axis=1), n, rng)
+            if calibrate
+            else IntervalCalibration.none("calibration not asked for")
         )
-        shocks = (
-            rng.standard_normal((horizon_months, repetitions, len(keys))) @ np.linalg.cholesky(correlation).T
-        )
+        keys = list(models)
+        log_paths = np.zeros((0, 0, horizon_months))
+        if keys:
+            residuals = np.vstack(
+                [
+                    np.asarray(models[k].result.resid, dtype=float) / math.sqrt(models[k].result.scale)
+                    for k in keys
+                ]
+            )
+            correlation = _nearest_correlation(np.corrcoef(residuals) if len(keys) > 1 else np.ones((1, 1)))
+            log_paths = _widen(
+                _simulate_until_stable(
+                    list(models.values()), horizon_months, rng, correlation, max_repetitions
+                ),
+                calibration.factor,
+            )
+    repetitions = log_paths.shape[1] if keys else 1
 
     mean_paths: dict[str, np.ndarray] = {}
     sim_paths: dict[str, np.ndarray] = {}
     model_rows = []
     for key, (summed, members) in series.items():
         total_now = float(wide[summed].iloc[-1].sum())
-        if key in fits:
-            result, chosen, aiccs = fits[key]
-            prediction = result.get_prediction(start=n, end=n + horizon_months - 1)
-            mu = np.asarray(prediction.predicted_mean, dtype=float)
-            variance = np.asarray(prediction.forecast_variance, dtype=float)
-            mean = np.expm1(mu + variance / 2)
-            errors = math.sqrt(result.scale) * shocks[:, :, keys.index(key)]
-            sims = np.expm1(
-                np.asarray(
-                    result.simulate(
-                        horizon_months, anchor="end", repetitions=repetitions, random_errors=errors
-                    ),
-                    dtype=float,
-                ).T
-            )
-            model_name, sigma, aicc_text = (
-                chosen,
-                math.sqrt(result.scale),
-                ", ".join(
-                    f"{name} {value:.1f}" for name, value in sorted(aiccs.items(), key=lambda item: item[1])
-                ),
+        if key in models:
+            sims = np.clip(np.expm1(log_paths[keys.index(key)]), 0, None)
+            model = models[key]
+            model_name, sigma = model.name, math.sqrt(model.result.scale)
+            aicc_text = ", ".join(
+                f"{name} {value:.1f}" for name, value in sorted(model.aiccs.items(), key=lambda item: item[1])
             )
         else:
-            mean = np.full(horizon_months, total_now)
-            sims = np.tile(mean, (repetitions, 1))
+            sims = np.full((repetitions, horizon_months), total_now)
             model_name, sigma, aicc_text = "constant (no variation in history)", 0.0, ""
-        mean, sims = np.clip(mean, 0, None), np.clip(sims, 0, None)
+        mean = sims.mean(axis=0)
         recent = wide[summed].iloc[-12:].sum()
         shares = recent / recent.sum() if recent.sum() > 0 else pd.Series(1 / len(summed), index=summed)
         for member in members:
@@ -697,6 +562,7 @@ def forecast_placements(
                 "model": model_name,
                 "n_months": n,
                 "sigma_log": sigma,
+                "growth_se_pct_per_year": 1200 * models[key].growth_se if key in models else 0.0,
                 "aicc_by_candidate": aicc_text,
                 "implied_growth_pct_per_year": 100 * growth,
             }
@@ -706,24 +572,6 @@ def forecast_placements(
             mean_paths[name] = np.zeros(horizon_months)
             sim_paths[name] = np.zeros((repetitions, horizon_months))
 
-    table = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "month": forecast_months.astype(str),
-                    "provision_type": name,
-                    "mean": mean_paths[name],
-                    "median": np.median(sim_paths[name], axis=0),
-                    "p10": np.quantile(sim_paths[name], 0.10, axis=0),
-                    "p90": np.quantile(sim_paths[name], 0.90, axis=0),
-                    "p025": np.quantile(sim_paths[name], 0.025, axis=0),
-                    "p975": np.quantile(sim_paths[name], 0.975, axis=0),
-                }
-            )
-            for name in types
-        ],
-        ignore_index=True,
-    )
     return PlacementForecast(
         provision_types=types,
         history=history,
@@ -732,8 +580,9 @@ def forecast_placements(
         sim_paths=sim_paths,
         leaver_rate_per_month=leaver_rate,
         models=pd.DataFrame(model_rows),
-        table=table,
+        table=_forecast_table(forecast_months, mean_paths, sim_paths),
         n_history_months=n,
+        calibration=calibration,
     )
 
 
@@ -802,7 +651,7 @@ class HighNeedsProjection:
     `table` has one row per year × scenario × provision type, one row with `provision_type` NULL for the
     spend that is not placements, and one row with `provision_type = 'all'` holding the totals, income,
     in-year and cumulative balance (negative = deficit) and the plan. `anchor_factor` is the ratio of the
-    in-year forecast with growth on placement lines to the bottom-up placements × agreed cost.
+    in-year expected forecast on placement lines to the bottom-up placements × agreed cost.
     """
 
     table: pd.DataFrame
@@ -818,7 +667,7 @@ class HighNeedsProjection:
         last = self.headline[self.headline["financial_year"] == self.financial_years[-1]]
         lines = [
             f"High Needs projection {self.financial_years[0]} to {self.financial_years[-1]} "
-            f"(current year anchored to the forecast with growth; anchor factor {self.anchor_factor:.3f})"
+            f"(current year anchored to the expected forecast; anchor factor {self.anchor_factor:.3f})"
         ]
         for row in last.itertuples(index=False):
             low, high = row.cumulative_balance_p10_gbp / 1e6, row.cumulative_balance_p90_gbp / 1e6
@@ -878,11 +727,11 @@ def project_finances(
     Placements are the annual mean of month-end counts (observed months of the current year, forecast
     after), which is the full-time-equivalent count that spend scales with. Spend of a type = placements ×
     cost per placement. **Anchoring:** the current year's unmitigated placement spend is made to equal
-    `in_year_placement_spend_gbp` (Σ forecast_with_growth on placement s251 lines) by one factor k on every
+    `in_year_placement_spend_gbp` (Σ forecast_expected_gbp on placement s251 lines) by one factor k on every
     unit cost, k = that forecast ÷ Σ placements × `unit_cost_gbp` (the agreed annual costs); k absorbs what
     the agreed costs miss (recoupment, part-year top-ups, non-placement lines coded to placement lines).
     Non-placement spend starts at `in_year_other_spend_gbp`. So the first year's unmitigated total equals
-    Σ forecast_with_growth exactly; later years grow unit costs, non-placement spend and income at the
+    Σ forecast_expected_gbp exactly; later years grow unit costs, non-placement spend and income at the
     assumed rates. Income of a year in `income_gbp` is used as given (a known allocation), else grown.
 
     Scenarios change the *expected* placement path (`_apply_placement_actions`) from their `from_year`, and
@@ -962,17 +811,20 @@ def project_finances(
     other = [float(in_year_other_spend_gbp)]
     income = [float(income_gbp[current_year])]
     for year in years[1:]:
-        other.append(other[-1] * (1 + (assumptions.non_placement_spend_growth.rate(year) or 0.0)))
+        other.append(other[-1] * (1 + (assumptions.non_placement_spend_growth_pct.rate(year) or 0.0)))
         income.append(
             float(income_gbp[year])
             if year in income_gbp
-            else income[-1] * (1 + (assumptions.income_growth.rate(year) or 0.0))
+            else income[-1] * (1 + (assumptions.income_growth_pct.rate(year) or 0.0))
         )
     other_spend, income_by_year = np.array(other), np.array(income)
     plan = planned_closing_balance_gbp or {}
 
     scenarios: list[Scenario] = [
-        Scenario(UNMITIGATED, "No mitigation: placements follow the forecast.", ()),
+        # built without validation: the baseline's name is the one a user may not give a scenario
+        Scenario.model_construct(
+            name=UNMITIGATED, description="No mitigation: placements follow the forecast."
+        ),
         *assumptions.scenarios,
     ]
     rows: list[dict[str, Any]] = []

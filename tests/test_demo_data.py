@@ -107,8 +107,6 @@ def test_regenerating_into_a_demo_folder_replaces_it_but_a_real_folder_is_refuse
 
 # ------------------------------------------------------------------------------------------ file names
 DATASETS_NOT_IN_DEMO_YET = {
-    "forecast_adjustments",
-    "ledger_control_totals",
     "dsg_block_outturn",
     "mitigations",
     "outcome_indicators",
@@ -273,6 +271,28 @@ def test_budget_is_an_xlsx_with_a_title_row_and_revisions(short_demo: DemoSummar
     assert set(budget["budget_type"]) == {"original", "revised"}
     first = budget[budget["financial_year"] == "2021-22"]
     assert abs(first.loc[first["budget_type"] == "original", "amount_gbp"].sum() - 77e6) < 1e6
+
+
+def test_control_totals_equal_the_ledger_months_but_the_latest_two_and_the_corrected_one(
+    short_demo: DemoSummary,
+) -> None:
+    lines = ledger(short_demo)
+    month_totals = lines.groupby("period")["amount"].sum()
+    totals = read_csv(short_demo.landing / "ledger_control_totals.csv")
+    totals["amount"] = pounds(totals["amount_gbp"])
+    assert (totals["s251_line"] == "").all()  # whole-block totals
+    unreported = sorted(set(month_totals.index) - set(totals["period"]))
+    assert unreported == sorted([short_demo.correction.month, "2022-05", "2022-06"])
+    expected = month_totals.loc[totals["period"]].to_numpy()
+    assert np.allclose(totals["amount"].to_numpy(), expected, atol=0.001)
+
+
+def test_forecast_adjustments_move_the_current_year_with_reasons(short_demo: DemoSummary) -> None:
+    adjustments = read_csv(short_demo.landing / "forecast_adjustments.csv")
+    assert set(adjustments["financial_year"]) == {"2022-23"}  # the year of the latest month, 2022-06
+    assert adjustments["as_from_month"].between("2022-04", SHORT).all()
+    assert (adjustments["reason"].str.len() > 20).all() and (adjustments["entered_by"] != "").all()
+    assert (days(adjustments["entered_on"]).dt.strftime("%Y-%m") == adjustments["as_from_month"]).all()
 
 
 # ---------------------------------------------------------------------------------------- correction

@@ -11,15 +11,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from analyses.projection import (
-    ALL_TYPES,
-    UNMITIGATED,
-    AssumptionsError,
-    PlacementForecast,
-    forecast_placements,
-    parse_assumptions,
-    project_finances,
-)
+from analyses.projection import PlacementForecast, forecast_placements, project_finances
+from analyses.projection_assumptions import ALL_TYPES, UNMITIGATED, AssumptionsError, parse_assumptions
 from orchestration.assets.projection import DEFAULT_ASSUMPTIONS_FILE, hn_projection
 from orchestration.resources import HighNeedsHome
 from orchestration.settings import DBT_PROJECT_DIR
@@ -54,7 +47,7 @@ def planted():
     history = pd.DataFrame(
         {"month": months.astype(str), "provision_type": "special_independent", "active": counts}
     )
-    forecast = forecast_placements(history, 60, repetitions=2000, seed=3)
+    forecast = forecast_placements(history, 60, max_repetitions=2000, seed=3)
     return forecast, np.exp(log_truth[60:])
 
 
@@ -111,7 +104,7 @@ def test_small_types_are_forecast_as_their_share_of_the_group_total():
         "hospital_education": "ap_hospital",
     }
     forecast = forecast_placements(
-        pd.DataFrame(rows), 24, provision_groups=groups, pool_below=20, repetitions=200
+        pd.DataFrame(rows), 24, provision_groups=groups, pool_below=20, max_repetitions=200
     )
     models = forecast.models.set_index("series")
     assert set(models.index) == {
@@ -409,7 +402,7 @@ def test_asset_module_does_not_import_statsmodels_when_definitions_load():
 
 
 def build_warehouse(home: Path) -> dict[str, float]:
-    """Input marts with exactly the contract's columns, plus the staging placements unit costs come from."""
+    """Input marts with the contract's columns, plus the unit costs mart and the plan's staging view."""
     home.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(2)
     months = pd.period_range("2021-04", "2025-10", freq="M")
@@ -449,7 +442,9 @@ def build_warehouse(home: Path) -> dict[str, float]:
                     "committed_gbp": amount * 0.4,
                     "forecast_outturn_gbp": amount * 0.9 * scale,
                     "growth_gbp": amount * 0.1 * scale,
-                    "forecast_with_growth_gbp": amount * scale,
+                    # the commitment view is higher: the projection must start from the expected one
+                    "forecast_with_growth_gbp": amount * scale * 1.1,
+                    "forecast_expected_gbp": amount * scale,
                     "variance_gbp": amount * 0.05,
                     "variance_pct": 5.0,
                 }
@@ -461,6 +456,7 @@ def build_warehouse(home: Path) -> dict[str, float]:
             "financial_year": "2024-25",
             "opening_balance_gbp": -2e6,
             "hn_in_year_gbp": -3e6,
+            "hn_in_year_expected_gbp": -3e6,
             "closing_balance_gbp": -5e6,
             "planned_closing_balance_gbp": -5.5e6,
             "gap_to_plan_gbp": 0.5e6,
@@ -469,46 +465,21 @@ def build_warehouse(home: Path) -> dict[str, float]:
         {
             "financial_year": "2025-26",
             "opening_balance_gbp": -5e6,
-            "hn_in_year_gbp": income - in_year_total,
-            "closing_balance_gbp": -5e6 + income - in_year_total,
+            "hn_in_year_gbp": income - in_year_total * 1.1,
+            "hn_in_year_expected_gbp": income - in_year_total,
+            "closing_balance_gbp": -5e6 + income - in_year_total * 1.1,
             "planned_closing_balance_gbp": -7e6,
             "gap_to_plan_gbp": 0.0,
             "closing_balance_pct_of_dsg": -2.0,
         },
     ]
-    costs = {
-        "special_independent": (55_000, 65_000),
-        "special_maintained": (24_000, 26_000),
-        "mainstream_academy": (9_000, 11_000),
-        "eotas": (40_000, 40_000),
-        "early_years": (7_000, 9_000),
-    }
-    placements = []
-    for snapshot, bump in (("2025-09", 5_000), ("2025-10", 0)):
-        for name, pair in costs.items():
-            for i, cost in enumerate(pair):
-                placements.append(
-                    {
-                        "snapshot_month": snapshot,
-                        "placement_id": f"{name}-{i}",
-                        "pupil_pseudonym": f"p{i}",
-                        "provision_type": name,
-                        "placement_start": "2023-09-01",
-                        "placement_end": None,
-                        "annual_cost_gbp": cost + bump,
-                    }
-                )
-            placements.append(
-                {
-                    "snapshot_month": snapshot,
-                    "placement_id": f"{name}-ended",
-                    "pupil_pseudonym": "x",
-                    "provision_type": name,
-                    "placement_start": "2020-09-01",
-                    "placement_end": "2022-07-31",
-                    "annual_cost_gbp": 1_000_000,
-                }
-            )
+    unit_costs = pd.DataFrame(
+        {
+            "provision_type": list(levels),
+            "unit_cost_gbp": [60_000.0, 25_000.0, 10_000.0, 40_000.0, 8_000.0],
+            "unit_cost_basis": "open_at_date",
+        }
+    )
     with duckdb.connect(str(home / "warehouse.duckdb")) as connection:
         connection.execute("create schema marts")
         connection.execute("create schema staging")
@@ -524,21 +495,11 @@ def build_warehouse(home: Path) -> dict[str, float]:
             ("marts.placement_flows", pd.DataFrame(flows)),
             ("marts.budget_vs_outturn", pd.DataFrame(budget)),
             ("marts.dsg_deficit_position", pd.DataFrame(position)),
+            ("marts.projection_unit_costs", unit_costs),
         ):
             connection.register("frame", frame)
             connection.execute(f"create table {table} as select * from frame")
             connection.unregister("frame")
-        connection.register("frame", pd.DataFrame(placements))
-        connection.execute(
-            """
-            create table staging.stg_landing__placements as
-            select snapshot_month, placement_id, pupil_pseudonym, provision_type,
-                cast(placement_start as date) as placement_start,
-                cast(placement_end as date) as placement_end,
-                cast(annual_cost_gbp as decimal(18, 2)) as annual_cost_gbp
-            from frame
-            """
-        )
     return {"in_year_total": in_year_total, "income": income, "placement_lines": 31e6, "other_lines": 2e6}
 
 
@@ -617,3 +578,62 @@ def test_asset_writes_the_projection_anchored_to_the_in_year_forecast(tmp_path):
     assert "| fewer_independent | 2026-27 |" in metadata["headline"].value
     assert "| unmitigated | 2025-26 | £33.0m | £31.0m | −£2.0m | −£7.0m" in metadata["headline"].value
     assert "group:other" in metadata["placement_models"].value
+    calibration = metadata["interval_calibration"].value
+    assert set(calibration) >= {"comparisons", "widening_factor", "coverage_80_before", "coverage_80_after"}
+    assert calibration["widening_factor"] >= 1.0
+
+
+# ------------------------------------------------------------------ parameter uncertainty and calibration
+
+
+def test_growth_uncertainty_comes_from_the_spread_of_year_on_year_changes():
+    # 36 months: year 2 is 0.08 above year 1 (log scale), year 3 is 0.12 above year 2, month by month.
+    # Year-on-year changes: twelve of 0.08 and twelve of 0.12, sd = √(24 × 0.02² / 23) = 0.020430 over
+    # 2 whole years → standard error of the annual growth 0.020430 / √2 = 0.014446 = 1.4446 % a year.
+    season = np.log(400) + 0.03 * np.sin(np.arange(12) / 12 * 2 * np.pi)
+    log_counts = np.concatenate([season, season + 0.08, season + 0.20])
+    history = pd.DataFrame(
+        {
+            "month": pd.period_range("2022-04", periods=36, freq="M").astype(str),
+            "provision_type": "special_maintained",
+            "active": np.expm1(log_counts),
+        }
+    )
+    forecast = forecast_placements(history, 12, max_repetitions=250, calibrate=False)
+    assert forecast.models["growth_se_pct_per_year"].iloc[0] == pytest.approx(1.4446, abs=1e-3)
+
+
+def accelerating_history(months: int = 60) -> pd.DataFrame:
+    """Growth of 2 % a year that jumps to 25 % a year after three years: what no model fitted before knew."""
+    rng = np.random.default_rng(8)
+    growth = np.where(np.arange(months) < 36, np.log(1.02) / 12, np.log(1.25) / 12)
+    log_counts = np.log(500) + np.cumsum(growth) + rng.normal(0, 0.005, months)
+    return pd.DataFrame(
+        {
+            "month": pd.period_range("2020-04", periods=months, freq="M").astype(str),
+            "provision_type": "special_independent",
+            "active": np.round(np.exp(log_counts)),
+        }
+    )
+
+
+def test_backtest_widens_intervals_that_missed_what_happened():
+    forecast = forecast_placements(accelerating_history(), 24, max_repetitions=500)
+    calibration = forecast.calibration
+    # forecasts made at the end of March 2022, 2023 and 2024 (two or more years in) of each later whole
+    # year: 3 + 2 + 1 = 6; those made before the jump expected ~2 % and the years after grew 25 %
+    assert calibration.origins == ("2022-03", "2023-03", "2024-03")
+    assert calibration.comparisons == 6
+    assert calibration.coverage_80_before <= 0.5
+    assert calibration.factor > 2
+    assert calibration.coverage_80_after >= 0.8
+    widened = forecast_placements(accelerating_history(), 24, max_repetitions=500, calibrate=False)
+    width = forecast.table["p90"] - forecast.table["p10"]
+    assert (width > (widened.table["p90"] - widened.table["p10"])).all()
+
+
+def test_steady_history_is_widened_far_less_than_a_surprising_one(planted):
+    steady = planted[0].calibration
+    surprising = forecast_placements(accelerating_history(), 24, max_repetitions=250).calibration
+    assert steady.comparisons >= 3
+    assert 1.0 <= steady.factor < 2.0 < surprising.factor

@@ -18,16 +18,19 @@ import yaml
 # analyses.projection imports statsmodels inside its fitting function, so this import stays light
 from analyses.projection import (
     MART_COLUMNS,
-    MIN_HISTORY_MONTHS,
-    UNMITIGATED,
     HighNeedsProjection,
+    IntervalCalibration,
     PlacementForecast,
-    ProjectionAssumptions,
     financial_year_months,
     following_years,
     forecast_placements,
-    parse_assumptions,
     project_finances,
+)
+from analyses.projection_assumptions import (
+    MIN_HISTORY_MONTHS,
+    UNMITIGATED,
+    ProjectionAssumptions,
+    parse_assumptions,
 )
 from orchestration.assets.landing import WAREHOUSE_POOL
 from orchestration.progress import report
@@ -71,7 +74,7 @@ class ProjectionInputs:
     monthly_counts: pd.DataFrame
     current_year: str
     as_at_month: str
-    in_year_by_line: pd.DataFrame  # s251_line, forecast_with_growth_gbp, is_placement_line
+    in_year_by_line: pd.DataFrame  # s251_line, forecast_expected_gbp, is_placement_line
     unit_cost_gbp: dict[str, float]
     provision_groups: dict[str, str]
     income_gbp: dict[str, float]
@@ -81,24 +84,6 @@ class ProjectionInputs:
 
 class NotEnoughDataYet(RuntimeError):
     """The warehouse does not yet hold what a projection needs (a new LA, a short history): not a failure."""
-
-
-TYPICAL_ANNUAL_COST_GBP: dict[str, float] = {
-    "mainstream_maintained": 7_500.0,
-    "mainstream_academy": 7_500.0,
-    "resourced_provision": 14_000.0,
-    "special_maintained": 21_500.0,
-    "special_academy": 21_500.0,
-    "special_independent": 60_000.0,
-    "special_non_maintained": 60_000.0,
-    "alternative_provision": 20_000.0,
-    "post16_fe": 9_500.0,
-    "post16_specialist": 45_000.0,
-    "hospital_education": 11_000.0,
-    "eotas": 27_000.0,
-    "early_years": 6_500.0,
-}
-"""Mid-points of the typical annual costs per placement in `shared/contract/reference.md` (2021–2025)."""
 
 
 def _exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -122,13 +107,13 @@ def _required(connection: duckdb.DuckDBPyConnection, schema: str, table: str) ->
 
 
 def read_inputs(warehouse: Path) -> ProjectionInputs:
-    """Monthly placements, the latest in-year forecast by line, unit costs, income, balance and plan."""
+    """Monthly placements, the latest in-year expected forecast by line, unit costs, income, balance, plan."""
     with connect(warehouse, read_only=True) as connection:
         for schema, table in (
             ("marts", "placement_flows"),
             ("marts", "budget_vs_outturn"),
             ("marts", "dsg_deficit_position"),
-            ("staging", "stg_landing__placements"),
+            ("marts", "projection_unit_costs"),
         ):
             _required(connection, schema, table)
         monthly_counts = connection.execute(
@@ -148,7 +133,7 @@ def read_inputs(warehouse: Path) -> ProjectionInputs:
         in_year = connection.execute(
             """
             select financial_year, as_at_month, s251_line,
-                forecast_with_growth_gbp::double as forecast_with_growth_gbp
+                forecast_expected_gbp::double as forecast_expected_gbp
             from marts.budget_vs_outturn
             where as_at_month = (select max(as_at_month) from marts.budget_vs_outturn)
             """
@@ -168,40 +153,12 @@ def read_inputs(warehouse: Path) -> ProjectionInputs:
         types = _reference(connection, "provision_types")
         provision_groups = dict(zip(types["provision_type"], types["provision_group"], strict=True))
 
-        last_month = pd.Period(str(monthly_counts["month"].max()), freq="M")
-        month_end = last_month.to_timestamp(how="end").date()
-        year_before = (last_month - 11).to_timestamp(how="start").date()
-        costs = connection.execute(
-            """
-            with newest as (
-                select * from staging.stg_landing__placements
-                where snapshot_month = (select max(snapshot_month) from staging.stg_landing__placements)
-            )
-            select
-                provision_type,
-                avg(annual_cost_gbp::double) filter (
-                    where placement_start <= $month_end
-                    and (placement_end is null or placement_end > $month_end)
-                ) as open_at_end_gbp,
-                avg(annual_cost_gbp::double) filter (
-                    where placement_start <= $month_end
-                    and (placement_end is null or placement_end >= $year_before)
-                ) as open_in_last_year_gbp,
-                avg(annual_cost_gbp::double) as any_time_gbp
-            from newest
-            group by provision_type
-            """,
-            {"month_end": month_end, "year_before": year_before},
-        ).df()
-        # mean cost of the placements open now; a type with none open: the last year's, else any time's
-        unit_cost = costs.set_index("provision_type")[
-            ["open_at_end_gbp", "open_in_last_year_gbp", "any_time_gbp"]
-        ]
-        unit_cost_gbp = unit_cost.bfill(axis=1).iloc[:, 0].dropna().astype(float).to_dict()
-        # A type the county has never placed a child in (a scenario may still shift children to it)
-        # is costed at the typical English figure, so one missing type cannot stop the whole run.
-        for provision_type, typical in TYPICAL_ANNUAL_COST_GBP.items():
-            unit_cost_gbp.setdefault(provision_type, typical)
+        unit_cost_gbp = {
+            str(provision_type): float(cost)
+            for provision_type, cost in connection.execute(
+                "select provision_type, unit_cost_gbp::double from marts.projection_unit_costs"
+            ).fetchall()
+        }
 
         position = connection.execute("select * from marts.dsg_deficit_position").df()
         # the plan runs beyond the years the position covers; its staging view holds all its years
@@ -218,7 +175,7 @@ def read_inputs(warehouse: Path) -> ProjectionInputs:
     if current_year not in position.index:
         raise NotEnoughDataYet(f"marts.dsg_deficit_position has no row for the current year {current_year}")
     current = position.loc[current_year]
-    in_year_total = float(in_year["forecast_with_growth_gbp"].sum())
+    in_year_total = float(in_year["forecast_expected_gbp"].sum())
     income_gbp: dict[str, float] = {}
     if "hn_income_gbp" in position.columns:  # not in the contract, but the finance mart publishes it
         income_gbp = {
@@ -227,10 +184,10 @@ def read_inputs(warehouse: Path) -> ProjectionInputs:
             if year >= current_year
         }
     if current_year not in income_gbp:
-        if pd.isna(current["hn_in_year_gbp"]):
+        if pd.isna(current["hn_in_year_expected_gbp"]):
             raise NotEnoughDataYet(f"no High Needs income for {current_year} in marts.dsg_deficit_position")
-        # hn_in_year = income − Σ forecast_with_growth (contract), so income = hn_in_year + that sum
-        income_gbp[current_year] = float(current["hn_in_year_gbp"]) + in_year_total
+        # hn_in_year_expected = income − Σ forecast_expected (contract), so income = that + the sum
+        income_gbp[current_year] = float(current["hn_in_year_expected_gbp"]) + in_year_total
     opening = None if pd.isna(current["opening_balance_gbp"]) else float(current["opening_balance_gbp"])
     plan = {
         str(year): float(value)
@@ -243,7 +200,7 @@ def read_inputs(warehouse: Path) -> ProjectionInputs:
         monthly_counts=monthly_counts,
         current_year=current_year,
         as_at_month=as_at_month,
-        in_year_by_line=in_year[["s251_line", "forecast_with_growth_gbp", "is_placement_line"]],
+        in_year_by_line=in_year[["s251_line", "forecast_expected_gbp", "is_placement_line"]],
         unit_cost_gbp=unit_cost_gbp,
         provision_groups=provision_groups,
         income_gbp=income_gbp,
@@ -263,8 +220,8 @@ def run_projection(
         inputs.monthly_counts,
         horizon,
         provision_groups=inputs.provision_groups,
-        pool_below=assumptions.pool_below_placements,
-        history_months=assumptions.history_months,
+        pool_below=assumptions.forecast.pool_below_placements,
+        history_months=assumptions.forecast.history_months,
     )
     by_line = inputs.in_year_by_line
     projection = project_finances(
@@ -273,10 +230,10 @@ def run_projection(
         current_year=inputs.current_year,
         unit_cost_gbp=inputs.unit_cost_gbp,
         in_year_placement_spend_gbp=float(
-            by_line.loc[by_line["is_placement_line"], "forecast_with_growth_gbp"].sum()
+            by_line.loc[by_line["is_placement_line"], "forecast_expected_gbp"].sum()
         ),
         in_year_other_spend_gbp=float(
-            by_line.loc[~by_line["is_placement_line"], "forecast_with_growth_gbp"].sum()
+            by_line.loc[~by_line["is_placement_line"], "forecast_expected_gbp"].sum()
         ),
         income_gbp=inputs.income_gbp,
         opening_balance_gbp=inputs.opening_balance_gbp,
@@ -362,6 +319,20 @@ def balance_chart_png(projection: HighNeedsProjection) -> bytes:
     return buffer.getvalue()
 
 
+def calibration_metadata(calibration: IntervalCalibration) -> dict[str, object]:
+    """The back-test of the intervals as the UI shows it: what was compared and the coverage achieved."""
+    return {
+        "summary": calibration.summary(),
+        "comparisons": calibration.comparisons,
+        "origins": list(calibration.origins),
+        "widening_factor": round(calibration.factor, 3),
+        "coverage_80_before": calibration.coverage_80_before,
+        "coverage_80_after": calibration.coverage_80_after,
+        "coverage_95_before": calibration.coverage_95_before,
+        "coverage_95_after": calibration.coverage_95_after,
+    }
+
+
 def _sql_type(column: str) -> str:
     if column == "is_current_year":
         return "boolean"
@@ -388,7 +359,7 @@ def write_projection(warehouse: Path, table: pd.DataFrame) -> None:
         dg.AssetKey(["marts", "budget_vs_outturn"]),
         dg.AssetKey(["marts", "dsg_deficit_position"]),
         dg.AssetKey(["marts", "placement_flows"]),
-        dg.AssetKey(["staging", "stg_landing__placements"]),
+        dg.AssetKey(["marts", "projection_unit_costs"]),
         dg.AssetKey(["staging", "stg_landing__deficit_plan"]),
     ],
     pool=WAREHOUSE_POOL,
@@ -398,8 +369,10 @@ def write_projection(warehouse: Path, table: pd.DataFrame) -> None:
         "Five-year High Needs projection by financial year × scenario × provision type: placements (ETS "
         "forecast on log counts, mean with 80 %/95 % prediction intervals), cost per placement, spend, and "
         "on the `provision_type = 'all'` row income, in-year and cumulative balance; `provision_type` NULL "
-        "is non-placement spend. The current year equals Σ forecast_with_growth; mitigations are reported as "
-        "costs avoided against `unmitigated`. Assumptions: config/projection.yaml."
+        "is non-placement spend. Intervals carry the growth's parameter uncertainty and are calibrated by "
+        "back-testing on the closed years. The current year equals Σ forecast_expected_gbp (the expected "
+        "in-year view); unit costs come from marts.projection_unit_costs; mitigations are reported as costs "
+        "avoided against `unmitigated`. Assumptions: config/projection.yaml."
     ),
 )
 def hn_projection(
@@ -431,12 +404,12 @@ def hn_projection(
         (projection.headline["scenario"] == UNMITIGATED)
         & (projection.headline["financial_year"] == inputs.current_year)
     ]
-    in_year_total = float(inputs.in_year_by_line["forecast_with_growth_gbp"].sum())
+    in_year_total = float(inputs.in_year_by_line["forecast_expected_gbp"].sum())
     first_year_spend = float(first_year["spend_gbp"].iloc[0])
     if abs(first_year_spend - in_year_total) > 0.01:
         raise RuntimeError(
             f"projection's {inputs.current_year} spend £{first_year_spend:,.2f} does not equal the "
-            f"in-year forecast with growth £{in_year_total:,.2f}"
+            f"in-year expected forecast £{in_year_total:,.2f}"
         )
     write_projection(settings.warehouse, projection.table)
     report(context, "projection: " + projection.summary().splitlines()[0])
@@ -457,6 +430,8 @@ def hn_projection(
                 + f"\n\n![closing DSG balance by scenario](data:image/png;base64,{chart})"
             ),
             "placement_models": dg.MetadataValue.md(models_markdown(forecast.models)),
+            "simulated_paths": int(next(iter(forecast.sim_paths.values())).shape[0]),
+            "interval_calibration": dg.MetadataValue.json(calibration_metadata(forecast.calibration)),
             "notes": dg.MetadataValue.json(list(projection.notes)),
         }
     )

@@ -29,6 +29,7 @@ from orchestration.demo.finance_reference import (
     make_funding,
     plan_in_force,
 )
+from orchestration.demo.forecast_inputs import control_totals, forecast_adjustments
 from orchestration.demo.ground_truth import ground_truth
 from orchestration.demo.interventions import assign_programmes, interventions_table
 from orchestration.demo.ledger import LedgerMonth, build_ledger_world, ledger_month, make_payees
@@ -54,7 +55,9 @@ from orchestration.demo.writers import (
     write_deficit_plan,
     write_dsg_balance,
     write_dsg_funding,
+    write_forecast_adjustments,
     write_interventions,
+    write_ledger_control_totals,
     write_ledger_month,
     write_outcomes,
     write_schools,
@@ -200,6 +203,7 @@ def generate_demo(
         written.append(path)
 
     spend_written: dict[str, int] = {}
+    spend_by_month: dict[int, int] = {}
     correction_month = None
     for month in ledger_months:
         lm = ledger_month(world, ledger, month)
@@ -207,6 +211,7 @@ def generate_demo(
         count("hn_ledger", path, write_ledger_month(path, lm, mess.ledger_style(month)))
         fy = financial_year_label(fy_start_year_of_month(month))
         spend_written[fy] = spend_written.get(fy, 0) + int(lm.amount_pence.sum())
+        spend_by_month[month] = int(lm.amount_pence.sum())
         if month == mess.ledger_correction:
             correction_month = lm
 
@@ -242,6 +247,16 @@ def generate_demo(
     path = landing / "deficit_plan.csv"
     plan = plan_in_force(plans, known_by)
     count("deficit_plan", path, write_deficit_plan(path, plan, ACCOUNTING))
+
+    path = landing / "forecast_adjustments.csv"
+    count(
+        "forecast_adjustments",
+        path,
+        write_forecast_adjustments(path, forecast_adjustments(latest, factor), PLAIN),
+    )
+    path = landing / "ledger_control_totals.csv"
+    totals = control_totals(spend_by_month, mess.ledger_correction)
+    count("ledger_control_totals", path, write_ledger_control_totals(path, totals, PLAIN))
 
     correction = _write_correction(landing, correction_month, seed)
     mess_files = {kind: name for kind, name in mess.describe().items() if (landing / name).exists()}

@@ -15,6 +15,7 @@ import xlsxwriter
 
 from orchestration.contract import DATASETS
 from orchestration.demo.finance_reference import BudgetRow, DeficitPlan, Funding
+from orchestration.demo.forecast_inputs import CONTROL_TOTAL_SOURCE, Adjustment
 from orchestration.demo.formats import dates, integers, money, repeat, text, write_csv
 from orchestration.demo.ledger import LedgerMonth
 from orchestration.demo.messy import BUDGET_TITLE, EXTRA_PLACEMENT_COLUMN, SCHOOLS_HEADER, FileStyle
@@ -173,6 +174,31 @@ def write_deficit_plan(path: Path, plan: DeficitPlan, style: FileStyle) -> int:
         repeat(plan.version, n),
     ]
     return _write(path, _header("deficit_plan"), columns, style)
+
+
+def write_forecast_adjustments(path: Path, adjustments: list[Adjustment], style: FileStyle) -> int:
+    columns = [
+        text([a.financial_year for a in adjustments]),
+        text([month_label(a.as_from_month) for a in adjustments]),
+        text([a.s251_line for a in adjustments]),
+        money(np.array([a.amount_pence for a in adjustments]), style.money),
+        text([a.reason for a in adjustments]),
+        text([a.entered_by for a in adjustments]),
+        dates(np.array([a.entered_on for a in adjustments]), style.dates),
+    ]
+    return _write(path, _header("forecast_adjustments"), columns, style)
+
+
+def write_ledger_control_totals(path: Path, totals_pence: dict[int, int], style: FileStyle) -> int:
+    """One whole-block control total (blank s251_line) per reported ledger month."""
+    months = sorted(totals_pence)
+    columns = [
+        text([month_label(m) for m in months]),
+        repeat("", len(months)),
+        money(np.array([totals_pence[m] for m in months]), style.money),
+        repeat(CONTROL_TOTAL_SOURCE, len(months)),
+    ]
+    return _write(path, _header("ledger_control_totals"), columns, style)
 
 
 def write_budget_xlsx(path: Path, rows: list[BudgetRow]) -> int:

@@ -31,6 +31,18 @@ outturns as (
     group by financial_year, s251_line
 ),
 
+snapshots_as_at as (
+    select * from {{ ref('int_placements__snapshot_as_at') }}
+),
+
+seasonal_profiles as (
+    select * from {{ ref('int_ledger_lines__seasonal_profile') }}
+),
+
+adjustments as (
+    select * from {{ ref('int_forecast_adjustments__by_line') }}
+),
+
 as_at_months as (
     select
         financial_year,
@@ -45,6 +57,8 @@ lines_of_year as (
     select financial_year, s251_line from ledger_lines
     union
     select financial_year, s251_line from budgets
+    union
+    select financial_year, s251_line from adjustments
 ),
 
 grid as (
@@ -116,7 +130,12 @@ joined as (
             when ledger_start.first_ledger_month
                 <= strftime({{ financial_year_start('grid.financial_year') }} - interval 1 year, '%Y-%m')
                 then coalesce(prior_outturns.outturn_gbp, 0)
-        end as prior_year_outturn_gbp
+        end as prior_year_outturn_gbp,
+        coalesce(placement_forecasts.expected_leavers_gbp, 0) as expected_leavers_gbp,
+        seasonal_profiles.profile_financial_year,
+        seasonal_profiles.cumulative_share,
+        coalesce(adjustments.adjustments_gbp, 0) as adjustments_gbp,
+        snapshots_as_at.forecast_quality as snapshot_forecast_quality
     from grid
     cross join ledger_start
     inner join actuals_to_date
@@ -135,6 +154,16 @@ joined as (
         on prior_outturns.financial_year
             = {{ financial_year_of_date(financial_year_start('grid.financial_year') ~ ' - interval 1 year') }}
         and grid.s251_line = prior_outturns.s251_line
+    inner join snapshots_as_at
+        on grid.as_at_month = snapshots_as_at.as_at_month
+    left join seasonal_profiles
+        on grid.financial_year = seasonal_profiles.financial_year
+        and grid.s251_line = seasonal_profiles.s251_line
+        and grid.months_elapsed = seasonal_profiles.month_of_financial_year
+    left join adjustments
+        on grid.financial_year = adjustments.financial_year
+        and grid.as_at_month = adjustments.as_at_month
+        and grid.s251_line = adjustments.s251_line
 ),
 
 -- A closed year (its 12 months in) forecasts nothing: forecast = actual.
@@ -150,6 +179,27 @@ forecast as (
         end as run_rate_gbp,
         case when is_closed then 0 else growth_gbp end as growth_forecast_gbp
     from joined
+),
+
+-- The expected view beside it: leavers, last closed year's profile of the run-rate, manual adjustments.
+expected as (
+    select
+        *,
+        case when is_closed then 0 else expected_leavers_gbp end as expected_leavers_forecast_gbp,
+        case
+            when is_closed then 0
+            when cumulative_share > 0
+                then cast(round(
+                    cast(actual_ytd_without_placement_gbp as double) * (1 - cumulative_share) / cumulative_share, 2
+                ) as decimal(18, 2)) - run_rate_gbp
+            else 0
+        end as seasonality_gbp,
+        case when is_closed or not cumulative_share > 0 then null else profile_financial_year end
+            as seasonality_profile_year,
+        case when is_closed then 0 else adjustments_gbp end as adjustments_forecast_gbp,
+        -- a closed year's forecast is its outturn, which stands on no snapshot
+        case when is_closed then 'ok' else snapshot_forecast_quality end as forecast_quality
+    from forecast
 ),
 
 final as (
@@ -190,9 +240,26 @@ final as (
                     actual_ytd_gbp + committed_to_placements_gbp + run_rate_gbp + growth_forecast_gbp - budget_gbp
                     as double
                 ) / cast(budget_gbp as double) * 100
-        end as variance_pct
+        end as variance_pct,
 
-    from forecast
+        -- expected view (v2): forecast_with_growth + expected leavers + seasonality + adjustments
+        cast(expected_leavers_forecast_gbp as decimal(18, 2)) as expected_leavers_gbp,
+        seasonality_profile_year,
+        cast(seasonality_gbp as decimal(18, 2)) as seasonality_gbp,
+        cast(adjustments_forecast_gbp as decimal(18, 2)) as adjustments_gbp,
+        cast(
+            actual_ytd_gbp + committed_to_placements_gbp + run_rate_gbp + growth_forecast_gbp
+            + expected_leavers_forecast_gbp + seasonality_gbp + adjustments_forecast_gbp
+            as decimal(18, 2)
+        ) as forecast_expected_gbp,
+        cast(
+            actual_ytd_gbp + committed_to_placements_gbp + run_rate_gbp + growth_forecast_gbp
+            + expected_leavers_forecast_gbp + seasonality_gbp + adjustments_forecast_gbp - budget_gbp
+            as decimal(18, 2)
+        ) as variance_expected_gbp,
+        forecast_quality
+
+    from expected
 )
 
 select * from final

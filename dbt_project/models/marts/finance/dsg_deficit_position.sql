@@ -8,10 +8,20 @@ balances as (
     select * from {{ ref('stg_landing__dsg_balance') }}
 ),
 
+plan_versions as (
+    select * from {{ ref('stg_landing__deficit_plan') }}
+),
+
 -- The plan in force is the newest delivery (earlier versions are kept for slippage).
 deficit_plan as (
-    select * from {{ ref('stg_landing__deficit_plan') }}
+    select * from plan_versions
     qualify plan_loaded_at = max(plan_loaded_at) over ()
+),
+
+-- A year's first plan is the earliest delivery that planned that year: slippage is measured against it.
+first_plan as (
+    select * from plan_versions
+    qualify plan_loaded_at = min(plan_loaded_at) over (partition by financial_year)
 ),
 
 ledger_lines as (
@@ -48,7 +58,8 @@ outturn_by_year as (
 latest_forecast as (
     select
         financial_year,
-        sum(forecast_with_growth_gbp) as forecast_with_growth_gbp
+        sum(forecast_with_growth_gbp) as forecast_with_growth_gbp,
+        sum(forecast_expected_gbp) as forecast_expected_gbp
     from budget_vs_outturn
     where as_at_month = (select max(as_at_month) from budget_vs_outturn)
     group by financial_year
@@ -61,7 +72,11 @@ spend_by_year as (
         case
             when financial_years.is_closed then outturn_by_year.outturn_gbp
             else latest_forecast.forecast_with_growth_gbp
-        end as hn_spend_gbp
+        end as hn_spend_gbp,
+        case
+            when financial_years.is_closed then outturn_by_year.outturn_gbp
+            else latest_forecast.forecast_expected_gbp
+        end as hn_spend_expected_gbp
     from financial_years
     left join outturn_by_year
         on financial_years.financial_year = outturn_by_year.financial_year
@@ -83,6 +98,9 @@ years as (
             income_by_year.financial_year > coalesce((select max(financial_year) from financial_years), '')
         ) as is_forecast,
         cast(income_by_year.hn_income_gbp - spend_by_year.hn_spend_gbp as decimal(18, 2)) as hn_in_year_gbp,
+        spend_by_year.hn_spend_expected_gbp,
+        cast(income_by_year.hn_income_gbp - spend_by_year.hn_spend_expected_gbp as decimal(18, 2))
+            as hn_in_year_expected_gbp,
         balances.supplied_opening_balance_gbp
     from income_by_year
     left join spend_by_year
@@ -129,12 +147,17 @@ joined as (
         balance_chain.closing_balance_gbp,
         deficit_plan.planned_hn_in_year_gbp,
         deficit_plan.planned_closing_balance_gbp,
-        deficit_plan.plan_version
+        deficit_plan.plan_version,
+        first_plan.planned_closing_balance_gbp as planned_closing_balance_first_gbp,
+        first_plan.plan_version as plan_version_first,
+        first_plan.plan_loaded_at as plan_first_loaded_at
     from years
     inner join balance_chain
         on years.financial_year = balance_chain.financial_year
     left join deficit_plan
         on years.financial_year = deficit_plan.financial_year
+    left join first_plan
+        on years.financial_year = first_plan.financial_year
 ),
 
 final as (
@@ -162,7 +185,18 @@ final as (
         plan_version,
         cast(closing_balance_gbp - planned_closing_balance_gbp as decimal(18, 2)) as gap_to_plan_gbp,
 
-        cast(closing_balance_gbp as double) / cast(total_dsg_income_gbp as double) * 100 as closing_balance_pct_of_dsg
+        cast(closing_balance_gbp as double) / cast(total_dsg_income_gbp as double) * 100 as closing_balance_pct_of_dsg,
+
+        -- expected view (v2): the year in progress at its expected forecast; a closed year as above
+        cast(hn_spend_expected_gbp as decimal(18, 2)) as hn_spend_expected_gbp,
+        hn_in_year_expected_gbp,
+        cast(opening_balance_gbp + hn_in_year_expected_gbp as decimal(18, 2)) as closing_balance_expected_gbp,
+
+        -- the year's first plan (+ slippage = better than the first plan)
+        planned_closing_balance_first_gbp,
+        plan_version_first,
+        plan_first_loaded_at,
+        cast(closing_balance_gbp - planned_closing_balance_first_gbp as decimal(18, 2)) as slippage_gbp
 
     from joined
 )
