@@ -15,9 +15,12 @@ A failed pre-trend test caps the rating at 1: when the core assumption is contra
 passing the other checks does not make the estimate secure.
 
 **Headline rule**: a result may be headlined only if it is the programme's pre-specified primary outcome,
-the pre-trend test was made and passed, and the 95 % interval excludes zero. A result whose pre-trends
-fail, or whose interval spans zero, is never worded as a finding: "no clear change; the study could detect
-changes of at least <MDE>", so a null result is not read as "no effect".
+the pre-trend test was made and passed, the 95 % interval excludes zero, and the effect survives trends
+drifting apart after adoption by as much as the largest term-to-term change seen before it (breakdown
+M̄ ≥ 1, ``analyses.sensitivity``). The last condition is what catches a pre-trend too gentle for the test
+to reject but large enough to pass for an effect. A result whose pre-trends fail, or whose interval spans
+zero, is never worded as a finding: "no clear change; the study could detect changes of at least <MDE>",
+so a null result is not read as "no effect".
 """
 
 from __future__ import annotations
@@ -118,8 +121,9 @@ def security_rating(evidence: Evidence, plan: SecurityPlan) -> int:
 
 
 def may_headline(evidence: Evidence) -> bool:
-    """Primary outcome, pre-trends tested and parallel, interval excluding zero (module docstring)."""
-    return evidence.is_primary and evidence.pretrend_tested and evidence.is_finding
+    """Primary outcome, pre-trends tested and parallel, interval excluding zero, M̄ ≥ 1 (module docstring)."""
+    robust = evidence.breakdown_mbar is not None and evidence.breakdown_mbar >= 1
+    return evidence.is_primary and evidence.pretrend_tested and evidence.is_finding and robust
 
 
 def decimals_for(ci_low: float, ci_high: float) -> int:
@@ -174,12 +178,11 @@ def _regression_to_mean_clause(evidence: Evidence, plan: SecurityPlan, decimals:
         f"{comparison:.{decimals}f} {unit}), so part of the change may be regression to the mean; "
     )
     if _finite(evidence.adjusted_estimate, evidence.adjusted_ci_low, evidence.adjusted_ci_high):
+        # one interval per line: the adjusted estimate says only whether its own interval excludes zero
+        clear = evidence.adjusted_ci_low > 0 or evidence.adjusted_ci_high < 0
         adjusted = _signed(evidence.adjusted_estimate, decimals)
-        return clause + (
-            f"adjusted for phase and baseline rate the estimate is {adjusted} "
-            f"(95 % CI {_signed(evidence.adjusted_ci_low, decimals)} to "
-            f"{_signed(evidence.adjusted_ci_high, decimals)})"
-        )
+        verdict = "still clear of zero" if clear else "no longer clear of zero"
+        return clause + f"adjusted for phase and baseline rate the estimate is {adjusted} ({verdict})"
     return clause + f"it could not be adjusted for phase and baseline rate ({evidence.adjusted_reason})"
 
 
