@@ -99,9 +99,11 @@ def _check_design(sample: StudySample) -> None:
     if sample.n_terms < MIN_TERMS:
         raise SkipEstimate(f"only {sample.n_terms} term(s) in the panel; at least {MIN_TERMS} are needed")
     if sample.n_treated < MIN_TREATED_SCHOOLS:
+        others = sample.design.n_other_programme_treated
         raise SkipEstimate(
             f"{sample.n_treated} adopting school(s) with a term before adoption in the balanced panel; "
             f"at least {MIN_TREATED_SCHOOLS} are needed"
+            + (f" ({others} more ran another programme too: see any_programme)" if others else "")
         )
     cohorts = sample.schools["cohort"]
     later = int((cohorts > cohorts[cohorts > 0].min()).sum())
@@ -185,10 +187,17 @@ def _callaway_santanna(pair: _Pair, control_group: str, use_bootstrap: bool) -> 
             if use_bootstrap
             else None
         )
-        pretrend = pretrend_test(result, aggregates["dynamic"], boot["dynamic"] if boot else None)
+        pretrend = pretrend_test(
+            result,
+            bootstrap={"seed": inference.seed, **options} if boot else None,
+            bootstrap_draws=boot["dynamic"] if boot else None,
+        )
     _record(pair.notes, f"{pair.where} (callaway_santanna)", caught)
     if pretrend.reason:
         pair.notes.append(f"{pair.where}: no pre-trend test ({pretrend.reason})")
+    elif pretrend.left_out:
+        sizes = ", ".join(map(str, pretrend.left_out))
+        pair.notes.append(f"{pair.where}: pre-trend test leaves out adoption cohorts of {sizes} school(s)")
 
     unit_cohort = pd.Series(result.unit_cohort)
     n_treated = int(unit_cohort.isin(result.group_time["cohort"].unique()).sum())
@@ -564,10 +573,15 @@ def evaluate_programmes(
         before = len(estimate_rows)
         baseline_columns = [c for c in (*OUTCOME_NAMES, "headcount") if c in rows.columns]
         design = design_schools(rows, baseline_columns)
-        if design.n_other_programme or design.n_already_treated:
+        if (
+            design.n_other_programme_treated
+            or design.n_other_programme_comparison
+            or design.n_already_treated
+        ):
             results.notes.append(
-                f"{programme}: {design.n_other_programme} school(s) that ran another programme in the window "
-                f"are not comparisons; {design.n_already_treated} treated from the first term are dropped"
+                f"{programme}: {design.n_other_programme_treated} adopting and "
+                f"{design.n_other_programme_comparison} other school(s) ran another programme in the window "
+                f"and are left out; {design.n_already_treated} treated from the first term are dropped"
             )
         balance = balance_table(design)
         balances.append(balance.assign(programme=programme))

@@ -15,9 +15,9 @@ A failed pre-trend test caps the rating at 1: when the core assumption is contra
 passing the other checks does not make the estimate secure.
 
 **Headline rule**: a result may be headlined only if it is the programme's pre-specified primary outcome,
-the pre-trend test was made and passed, the 95 % interval excludes zero, and the effect survives trends
-drifting apart after adoption by as much as the largest term-to-term change seen before it (breakdown
-M̄ ≥ 1, ``analyses.sensitivity``). The last condition is what catches a pre-trend too gentle for the test
+the pre-trend test was made and passed, the 95 % interval excludes zero, and the effect in the term of
+adoption survives a break in trends at adoption as large as the largest term-to-term change seen before it
+(breakdown M̄ ≥ 1, ``analyses.sensitivity``). The last condition is what catches a pre-trend too gentle for the test
 to reject but large enough to pass for an effect. A result whose pre-trends fail, or whose interval spans
 zero, is never worded as a finding: "no clear change; the study could detect changes of at least <MDE>",
 so a null result is not read as "no effect".
@@ -140,17 +140,17 @@ def _signed(value: float, decimals: int) -> str:
 
 def _mbar_clause(mbar: float) -> str:
     if mbar == math.inf:
-        return "it survives any break in trends after adoption (breakdown M̄ above 100)"
+        return "the first term's effect survives any break in trends at adoption (breakdown M̄ above 100)"
     if not _finite(mbar):
-        return "no sensitivity analysis was possible (no terms before adoption to learn from)"
+        return "no sensitivity analysis was possible (no pre-adoption terms or no first-term estimate)"
     if mbar < 1:
         return (
-            f"breakdown M̄ = {mbar:.2f}: it would not survive trends drifting apart after adoption by "
-            f"{mbar:.2f} times the largest term-to-term change seen before adoption"
+            f"breakdown M̄ = {mbar:.2f}: a break in trends at adoption of {mbar:.2f} times the largest "
+            "term-to-term change seen before it could explain the first term's effect"
         )
     return (
-        f"breakdown M̄ = {mbar:.2f}: it survives trends drifting apart after adoption by as much as the "
-        "largest term-to-term change seen before adoption"
+        f"breakdown M̄ = {mbar:.2f}: the first term's effect survives a break in trends at adoption as large "
+        "as the largest seen before it"
     )
 
 

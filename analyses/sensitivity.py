@@ -20,7 +20,8 @@ well as of the effect. It is valid and somewhat conservative; with M̄ = 0 it is
 
 The **breakdown value** M̄* is the smallest M̄ at which the robust interval includes zero: an effect with
 M̄* = 2 survives post-adoption trend breaks up to twice the worst one seen before adoption; M̄* < 1 means
-a trend break no bigger than those already seen could explain the whole effect.
+a trend break no bigger than those already seen could explain the whole effect. Any l ≥ 0 works here;
+the pipeline asks about the term of adoption (``analyses.event_study.relative_magnitudes``).
 """
 
 from __future__ import annotations

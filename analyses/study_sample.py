@@ -5,9 +5,12 @@ Rules, in order, for a programme's panel (one row per school and term, `marts.im
 1. The window is every term in the panel. A school's cohort is the term it adopted the programme (0 =
    never); adopting after the last term counts as never within the window.
 2. Schools that adopted from the first term have no term before adoption to compare: dropped.
-3. **Clean comparisons**: a school that never adopted the programme but adopted *another* programme in the
-   window is not a comparison school — its outcomes move with that programme's effect. It is dropped.
-   Adopters keep any other programme they ran (that is reported, not hidden).
+3. **The programme on its own**: a school that adopted *another* programme in the window is left out of both
+   groups. As a comparison school its outcomes would move with the other programme's effect; as an adopter
+   its "effect" would include the other programme's — and when schools take up several programmes, keeping
+   adopters of two programmes while dropping such comparisons credits one programme with the other's effect
+   (on the demo county a placebo programme then "cut" suspensions by 0.7 per 100). What several programmes
+   do together is the pooled `any_programme` estimate, where nobody is left out.
 4. **Attrition**: the estimators need every school in every term with the outcome known (and, for a rate
    per 100 pupils, pupils on roll). Schools that opened, closed or have a gap are dropped and counted —
    by treated and comparison, and by whether they entered late, left early or have a gap in between. An
@@ -53,7 +56,8 @@ class DesignSchools:
     terms: np.ndarray
     first_cohort: int
     n_already_treated: int
-    n_other_programme: int
+    n_other_programme_treated: int
+    n_other_programme_comparison: int
 
     @property
     def baseline_terms(self) -> np.ndarray:
@@ -153,7 +157,9 @@ def design_schools(rows: pd.DataFrame, baseline_columns: list[str]) -> DesignSch
     schools.loc[schools["other"] > last, "other"] = 0
     schools["complete"] = schools["n_terms"] == terms.size
     already = (schools["cohort"] > 0) & (schools["cohort"] <= (terms.min() if terms.size else 0))
-    other = (schools["cohort"] == 0) & (schools["other"] > 0)
+    other = (schools["other"] > 0) & ~already
+    n_other_treated = int((other & (schools["cohort"] > 0)).sum())
+    n_other_comparison = int((other & (schools["cohort"] == 0)).sum())
     schools = schools[~already & ~other].drop(columns="other")
     treated_cohorts = schools.loc[schools["cohort"] > 0, "cohort"]
     first_cohort = int(treated_cohorts.min()) if len(treated_cohorts) else int(last) + 1
@@ -165,7 +171,8 @@ def design_schools(rows: pd.DataFrame, baseline_columns: list[str]) -> DesignSch
         terms=terms,
         first_cohort=first_cohort,
         n_already_treated=int(already.sum()),
-        n_other_programme=int(other.sum()),
+        n_other_programme_treated=n_other_treated,
+        n_other_programme_comparison=n_other_comparison,
     )
 
 

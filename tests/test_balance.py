@@ -9,6 +9,7 @@ Terms 6066–6069; the programme's first cohort adopts in 6068, so the baseline 
     D       0       –      primary    3, 5 → 4                               200         all
     E       0       6067   primary    (ran another programme: not a comparison school)
     F       0       –      primary    1, 1 → 1                               100         6066–6068 (closed)
+    G       6068    6069   primary    (adopted, then ran another programme too: left out as well)
 
 Baseline suspension rate: treated (5 + 9) / 2 = 7, SD² = 8; comparison (2 + 4 + 1) / 3 = 7/3,
 SD² = ((−1/3)² + (5/3)² + (−4/3)²) / 2 = 7/3; d = (7 − 7/3) / √((8 + 7/3) / 2) = 2.05306.
@@ -32,6 +33,7 @@ SCHOOLS = {
     "D": (0, 0, "primary", [3, 5, 4, 4], 200),
     "E": (0, 6067, "primary", [6, 6, 6, 6], 100),
     "F": (0, 0, "primary", [1, 1, 1], 100),
+    "G": (6068, 6069, "primary", [9, 9, 2, 2], 100),
 }
 
 
@@ -75,9 +77,10 @@ def test_balance_table_matches_the_hand_worked_means_and_differences(rows: pd.Da
     assert not is_balanced(balance.reset_index(), "suspension_rate", 0.25)
 
 
-def test_a_school_that_ran_another_programme_is_not_a_comparison_school(rows: pd.DataFrame) -> None:
+def test_schools_that_ran_another_programme_are_left_out_of_both_groups(rows: pd.DataFrame) -> None:
     design = design_schools(rows, ["suspension_rate"])
-    assert design.n_other_programme == 1 and "E" not in design.schools.index
+    assert (design.n_other_programme_treated, design.n_other_programme_comparison) == (1, 1)
+    assert "E" not in design.schools.index and "G" not in design.schools.index
     assert design.first_cohort == 6068 and design.baseline_terms.tolist() == [6066, 6067]
 
 

@@ -551,7 +551,7 @@ def test_the_balance_table_compares_adopters_with_comparison_schools(run, home: 
     assert rp.loc["attrition", "treated_mean"] + rp.loc["attrition", "comparison_mean"] > 0
 
 
-def test_no_pretrend_p_value_from_a_cohort_too_small_to_have_a_variance() -> None:
+def test_a_cohort_too_small_to_have_a_variance_is_left_out_of_the_pretrend_test() -> None:
     from analyses.did import att_gt
 
     panel = simulate_impact_panel()
@@ -560,11 +560,18 @@ def test_no_pretrend_p_value_from_a_cohort_too_small_to_have_a_variance() -> Non
     # all but three of the first cohort never adopt: a cohort of three schools
     rows.loc[rows["school_urn"].isin(first_adopters[3:]), "first_treated_term_index"] = 0
     rows = rows[rows["school_urn"] != rows["school_urn"].iloc[0]]  # drop the school with a missing term
-    result = att_gt(
-        rows, "absence_rate", "school_urn", "term_index", "first_treated_term_index", method="reg"
+    columns = ("absence_rate", "school_urn", "term_index", "first_treated_term_index")
+    test = pretrend_test(att_gt(rows, *columns, method="reg"))
+    assert test.left_out == (3,) and 0 < test.p_value < 1
+    # with never-treated comparisons, leaving the cohort out is testing the panel without its schools
+    without = rows[~rows["school_urn"].isin(first_adopters[:3])]
+    assert test.p_value == pytest.approx(
+        pretrend_test(att_gt(without, *columns, method="reg")).p_value, rel=1e-8
     )
-    test = pretrend_test(result, result.aggregate("dynamic"))
-    assert np.isnan(test.p_value) and "cohort of 3 school(s)" in test.reason and not test.passed
+    small_only = rows[rows["first_treated_term_index"].isin([0, FIRST_TERM + 4])]
+    untestable = pretrend_test(att_gt(small_only, *columns, method="reg"))
+    assert np.isnan(untestable.p_value) and not untestable.passed
+    assert "no adoption cohort of at least 5 schools" in untestable.reason
 
 
 def test_a_programme_too_small_to_estimate_is_skipped_with_its_reason(run) -> None:
