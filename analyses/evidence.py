@@ -17,10 +17,10 @@ passing the other checks does not make the estimate secure.
 **Headline rule**: a result may be headlined only if it is the programme's pre-specified primary outcome,
 the pre-trend test was made and passed, the 95 % interval excludes zero, and the effect in the term of
 adoption survives a break in trends at adoption as large as the largest term-to-term change seen before it
-(breakdown M̄ ≥ 1, ``analyses.sensitivity``). The last condition is what catches a pre-trend too gentle for the test
-to reject but large enough to pass for an effect. A result whose pre-trends fail, or whose interval spans
-zero, is never worded as a finding: "no clear change; the study could detect changes of at least <MDE>",
-so a null result is not read as "no effect".
+(breakdown M̄ ≥ 1, ``analyses.sensitivity``). The last condition is what catches a pre-trend too gentle
+for the test to reject but large enough to pass for an effect. A result whose pre-trends fail, or whose
+interval spans zero, is never worded as a finding: "no clear change; the study could detect changes of at
+least <MDE>", so a null result is not read as "no effect".
 """
 
 from __future__ import annotations
