@@ -541,7 +541,7 @@ def _headline_evidence(
         adjusted_ci_low=adjusted_low,
         adjusted_ci_high=adjusted_high,
         security_rating=security_rating(evidence, plan.security),
-        may_headline=may_headline(evidence),
+        may_headline=may_headline(evidence, plan.security),
         evidence_statement=evidence_statement(evidence, plan.security),
         cost_per_event_avoided_gbp=evidence.cost_per_event_avoided_gbp,
     )

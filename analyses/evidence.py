@@ -120,9 +120,11 @@ def security_rating(evidence: Evidence, plan: SecurityPlan) -> int:
     return min(rating, 1) if evidence.pretrend_failed else rating
 
 
-def may_headline(evidence: Evidence) -> bool:
-    """Primary outcome, pre-trends tested and parallel, interval excluding zero, M̄ ≥ 1 (module docstring)."""
-    robust = evidence.breakdown_mbar is not None and evidence.breakdown_mbar >= 1
+def may_headline(evidence: Evidence, plan: SecurityPlan) -> bool:
+    """Primary outcome, pre-trends tested and parallel, interval excluding zero, M̄ ≥ 1 (module docstring;
+    the plan's ``min_breakdown_mbar_to_headline``)."""
+    mbar = evidence.breakdown_mbar
+    robust = mbar is not None and mbar >= plan.min_breakdown_mbar_to_headline
     return evidence.is_primary and evidence.pretrend_tested and evidence.is_finding and robust
 
 

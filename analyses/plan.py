@@ -55,6 +55,7 @@ class SecurityPlan(BaseModel):
     max_attrition_pct: float = Field(default=10.0, ge=0, le=100)
     max_differential_attrition_pct: float = Field(default=5.0, ge=0, le=100)
     min_treated_schools: int = Field(default=30, ge=1)
+    min_breakdown_mbar_to_headline: float = Field(default=1.0, ge=0)
 
 
 class EvaluationPlan(BaseModel):

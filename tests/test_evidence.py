@@ -81,11 +81,11 @@ def test_attrition_fails_above_ten_percent_or_five_points_between_groups() -> No
         ({"pretrend_p_value": 0.002}, False),  # pre-trends fail
         ({"pretrend_p_value": math.nan, "pretrend_reason": "a cohort of 3 schools"}, False),  # untested
         ({"ci_high": 0.02}, False),  # the interval spans zero
-        ({"breakdown_mbar": 0.6}, False),  # a drift as large as the pre-adoption ones explains it
+        ({"breakdown_mbar": 0.6}, False),  # a break as large as the pre-adoption steps explains it
     ],
 )
 def test_headline_only_a_robust_clear_primary_effect_with_parallel_pre_trends(changes, headline) -> None:
-    assert may_headline(ap_outreach(**changes)) is headline
+    assert may_headline(ap_outreach(**changes), PLAN) is headline
 
 
 def test_the_line_states_effect_baseline_interval_mde_pre_trends_sensitivity_padlocks_and_cost() -> None:
@@ -173,3 +173,9 @@ def test_the_outcome_catalogue_gives_units_and_imports_nothing_heavy() -> None:
     probe = "import sys, analyses.outcomes; print(sorted(m for m in ('numpy', 'pandas') if m in sys.modules))"
     completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "[]"
+
+
+def test_the_plan_sets_how_robust_a_headline_must_be() -> None:
+    lenient = SecurityPlan(min_breakdown_mbar_to_headline=0.5)
+    assert may_headline(ap_outreach(breakdown_mbar=0.6), lenient)
+    assert not may_headline(ap_outreach(breakdown_mbar=0.6), PLAN)
