@@ -32,7 +32,7 @@ import pandas as pd
 from analyses.balance import balance_table, is_balanced
 from analyses.did import att_gt
 from analyses.event_study import pretrend_test, relative_magnitudes
-from analyses.evidence import Evidence, evidence_statement, may_headline, security_rating
+from analyses.evidence import Evidence, decimals_for, evidence_statement, may_headline, security_rating
 from analyses.mde import mde_from_panel
 from analyses.multiplicity import benjamini_hochberg, primary_and_secondary
 from analyses.outcomes import OUTCOME_NAMES, OUTCOMES, Outcome
@@ -152,8 +152,6 @@ def _interpret(pair: _Pair, aggregation: str, estimate: float, low: float, high:
             f"{pair.subject}: no confidence interval could be computed for {pair.outcome.label} "
             "(the outcome barely varies), so no conclusion is drawn."
         )
-    from analyses.evidence import decimals_for
-
     return describe_change(
         estimate,
         low,

@@ -9,10 +9,14 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from analyses.outcomes import OUTCOMES
+
+if TYPE_CHECKING:
+    from analyses.evaluation import Skipped
 
 HEADLINE_COLUMNS = {
     "programme": "programme",
@@ -56,7 +60,7 @@ def statements_markdown(estimates: pd.DataFrame) -> str:
     )
 
 
-def skipped_markdown(skipped: list) -> str:
+def skipped_markdown(skipped: list[Skipped]) -> str:
     """What was not estimated and why, so an empty cell in a report has its reason beside it."""
     if not skipped:
         return "Nothing skipped."
