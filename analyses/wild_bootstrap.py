@@ -16,11 +16,13 @@ simulating the t-statistic itself:
    the reported estimate is aggregated, recompute the analytic SE, and keep t* = (θ* − θ(Ŷ)) / SE*.
 
 The interval is θ̂ ± c·SE with c the (1 − α) quantile of |t*| (the symmetric bootstrap-t interval); the
-p-value is the share of |t*| at least |θ̂ / SE|. Recomputing the SE in every draw is what gives the
-refinement: draws whose treated schools all move one way also inflate their own SE, exactly the heavy
-tail a normal approximation misses. For the rows of a table (the event study) the same draws give
-pointwise intervals and a uniform (simultaneous) band from the quantile of max_j |t*_j| — the sup-t band
-R ``did`` draws with ``cband = TRUE``, here from the wild bootstrap-t rather than a multiplier bootstrap.
+p-value is the share of |t*| at least |θ̂ / SE|. Quantiles are order statistics of the draws (no
+interpolation), so an interval excludes zero exactly when the p-value is at most α. Recomputing the SE
+in every draw is what gives the refinement: draws whose treated schools all move one way also inflate
+their own SE, exactly the heavy tail a normal approximation misses. For the rows of a table (the event
+study) the same draws give pointwise intervals and a uniform (simultaneous) band from the quantile of
+max_j |t*_j| — the sup-t band R ``did`` draws with ``cband = TRUE``, here from the wild bootstrap-t
+rather than a multiplier bootstrap.
 
 The draws are aggregated by the same code as the reported figures (``analyses.did.aggregate_replicates``
 runs ``aggregate_att_gt``'s arithmetic on a batch of draws), so there is no second copy of the formulas.
@@ -47,6 +49,8 @@ from analyses.did import (
 BootstrapWeights = Literal["rademacher", "webb"]
 # draws solved together: bounds memory at units × cells × chunk doubles
 _CHUNK = 128
+# the smallest draw with at least a (1 − α) share of draws at or below it
+_ORDER_STATISTIC = "inverted_cdf"
 
 
 def _webb_points() -> np.ndarray:
@@ -169,14 +173,16 @@ def wild_bootstrap(
         overall_t = np.concatenate(t_overall[kind])
         table_t = np.concatenate(t_rows[kind], axis=1)
         estimate, se = reference.estimate, reference.std_error
-        critical = float(np.nanquantile(np.abs(overall_t), 1 - alpha))
+        critical = float(np.nanquantile(np.abs(overall_t), 1 - alpha, method=_ORDER_STATISTIC))
         table = reference.table.drop(columns=["ci_low", "ci_high"])
         rows_se = table["std_error"].to_numpy()
         usable = np.isfinite(rows_se) & np.isfinite(table_t).all(axis=1)
         pointwise = np.full(rows_se.size, np.nan)
-        pointwise[usable] = np.quantile(np.abs(table_t[usable]), 1 - alpha, axis=1)
+        pointwise[usable] = np.quantile(np.abs(table_t[usable]), 1 - alpha, axis=1, method=_ORDER_STATISTIC)
         uniform = (
-            float(np.quantile(np.max(np.abs(table_t[usable]), axis=0), 1 - alpha)) if usable.any() else np.nan
+            float(np.quantile(np.max(np.abs(table_t[usable]), axis=0), 1 - alpha, method=_ORDER_STATISTIC))
+            if usable.any()
+            else np.nan
         )
         rows_estimate = table["estimate"].to_numpy()
         table = table.assign(
@@ -226,4 +232,4 @@ def multiplier_band(
     n = psi.shape[0]
     v = draw_weights(weights, n_draws, n, rng)
     t = np.abs(v @ psi / n) / se[usable]
-    return float(np.quantile(t.max(axis=1), 1 - alpha))
+    return float(np.quantile(t.max(axis=1), 1 - alpha, method=_ORDER_STATISTIC))

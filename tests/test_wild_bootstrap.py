@@ -105,3 +105,14 @@ def test_the_multiplier_band_lies_between_the_pointwise_and_bonferroni_critical_
     bonferroni = stats.norm.ppf(1 - 0.025 / rows)
     # simultaneous coverage needs more than 1.96, and correlated rows need less than Bonferroni's bound
     assert 1.96 < critical < bonferroni + 0.05
+
+
+def test_the_interval_excludes_zero_exactly_when_the_p_value_is_at_most_five_percent() -> None:
+    verdicts = []
+    for seed in range(12):
+        panel = simulate_few_treated(seed, effect=0.9)
+        result = att_gt(panel, "y", "id", "period", "first_treated", method="reg")
+        boot = wild_bootstrap(result, ("simple",), n_draws=199, seed=seed)["simple"]
+        verdicts.append((boot.ci_low > 0 or boot.ci_high < 0, boot.p_value <= 0.05))
+    assert all(excludes == significant for excludes, significant in verdicts)
+    assert {excludes for excludes, _ in verdicts} == {True, False}  # both kinds of world occur
