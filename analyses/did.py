@@ -69,6 +69,9 @@ class AggregateResult:
 
     ``estimate``/``std_error`` are the overall figure R prints; ``table`` holds one row per event time
     (``dynamic``), cohort (``group``) or calendar period (``calendar``); for ``simple`` it has one row.
+    ``table_influence`` (n_units × table rows) holds each row's influence function (R's
+    ``inf.function$dynamic.inf.func.e`` for ``dynamic``), so joint tests and simultaneous bands on the table
+    rows use the same covariance as their standard errors.
     """
 
     kind: AggregationKind
@@ -81,6 +84,7 @@ class AggregateResult:
     n_units: int
     table: pd.DataFrame
     influence: np.ndarray = field(repr=False)
+    table_influence: np.ndarray = field(repr=False)
 
     def summary(self) -> str:
         """A plain-text summary in the layout of R's ``summary(aggte(...))``."""
@@ -124,11 +128,18 @@ class ATTgtResult:
     anticipation: int
     alpha: float
     covariates: tuple[str, ...]
+    panel: _WidePanel = field(repr=False, compare=False)
+    cells: _Cells = field(repr=False, compare=False)
 
     @property
     def table(self) -> pd.DataFrame:
         """Alias of ``group_time`` so every result in ``analyses`` has a ``.table``."""
         return self.group_time
+
+    @property
+    def outcome(self) -> np.ndarray:
+        """The balanced outcome matrix behind the cells: units × periods, in estimation order."""
+        return self.panel.outcome
 
     def aggregate(
         self,
@@ -244,7 +255,26 @@ def att_gt(
         anticipation=anticipation,
         alpha=alpha,
         covariates=tuple(covariate_names),
+        panel=panel,
+        cells=cells,
     )
+
+
+def replicate_att_gt(result: ATTgtResult, outcomes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Re-estimate every ATT(g,t) of ``result`` on B other outcome matrices with the same design.
+
+    ``outcomes`` is units × periods × B, units and periods in the order of ``result.outcome``. Units,
+    cohorts, comparison sets and covariates are kept, so each 2×2 estimator (and its propensity score) is
+    the same linear map of the outcomes: that is what a wild bootstrap needs, at one batched solve per
+    design instead of one ``att_gt`` call per draw. Returns ATT (cells × B) and the influence functions
+    (units × cells × B).
+    """
+    outcomes = np.asarray(outcomes, dtype=float)
+    if outcomes.ndim != 3 or outcomes.shape[:2] != result.panel.outcome.shape:
+        raise ValueError(
+            f"outcomes must be units × periods × B with units × periods {result.panel.outcome.shape}"
+        )
+    return _estimate_cells(result.panel, result.cells, result.method, outcomes)
 
 
 def _parse_covariates(covariates: Sequence[str] | str | None) -> list[str]:
@@ -464,23 +494,31 @@ def _comparison_units(unit_cohort: np.ndarray, g: float, threshold: float) -> np
     return (unit_cohort == 0) | ((unit_cohort > threshold) & (unit_cohort != g))
 
 
-def _estimate_cells(panel: _WidePanel, cells: _Cells, method: Method) -> tuple[np.ndarray, np.ndarray]:
+def _estimate_cells(
+    panel: _WidePanel, cells: _Cells, method: Method, outcomes: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """ATT(g,t) and the n × cells influence matrix, batching all cells that share a 2×2 design.
 
     Cells of one cohort with the same comparison units and covariate values share the propensity-score
     fit and the comparison-group Gram matrix; only ΔY differs, so they are solved as columns of one matrix.
     Following R did, a cell's influence function is rescaled by n / n_cell and is zero outside the cell.
+    ``outcomes`` (units × periods × B) replaces the panel's outcome with B replicates solved as more
+    columns; the results then gain a trailing replicate axis.
     """
+    stacked = panel.outcome[:, :, None] if outcomes is None else outcomes
+    n_replicates = stacked.shape[2]
     n = panel.outcome.shape[0]
     n_cells = len(cells.cohort)
-    att = np.zeros(n_cells)
-    influence = np.zeros((n, n_cells))
+    att = np.zeros((n_cells, n_replicates))
+    influence = np.zeros((n, n_cells, n_replicates))
     for design_index, (g, threshold, cov_col) in enumerate(cells.design_keys):
         columns = np.flatnonzero(cells.design == design_index)
         rows = np.flatnonzero((panel.cohort == g) | _comparison_units(panel.cohort, g, threshold))
         treated = (panel.cohort[rows] == g).astype(float)
-        outcome = panel.outcome[rows]
-        delta_y = outcome[:, cells.post_col[columns]] - outcome[:, cells.base_col[columns]]
+        outcome = stacked[rows]
+        delta_y = (outcome[:, cells.post_col[columns]] - outcome[:, cells.base_col[columns]]).reshape(
+            rows.size, -1
+        )
         if panel.covariates is None:
             design = np.ones((rows.size, 1))
         else:
@@ -498,8 +536,12 @@ def _estimate_cells(panel: _WidePanel, cells: _Cells, method: Method) -> tuple[n
             att[columns] = np.nan
             influence[:, columns] = np.nan
             continue
-        att[columns] = estimate
-        influence[np.ix_(rows, columns)] = (n / rows.size) * psi
+        att[columns] = estimate.reshape(columns.size, n_replicates)
+        influence[np.ix_(rows, columns)] = (n / rows.size) * psi.reshape(
+            rows.size, columns.size, n_replicates
+        )
+    if outcomes is None:
+        return att[:, 0], influence[:, :, 0]
     return att, influence
 
 
@@ -596,6 +638,126 @@ def _logit(treated: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     return ps, m * linalg.inv(info), None
 
 
+@dataclass(frozen=True)
+class _Aggregated:
+    """An aggregation of B sets of ATT(g,t) at once (B = 1 for the estimate itself)."""
+
+    labels_name: str | None
+    labels: np.ndarray | None
+    estimate: np.ndarray  # (B,)
+    influence: np.ndarray  # (n, B)
+    row_estimates: np.ndarray  # (rows, B); the overall figure for ``simple``
+    row_influence: np.ndarray  # (n, rows, B)
+
+
+def _aggregate(
+    result: ATTgtResult,
+    kind: AggregationKind,
+    att: np.ndarray,
+    psi: np.ndarray,
+    *,
+    min_e: float,
+    max_e: float,
+    na_rm: bool,
+) -> _Aggregated:
+    """The aggregation arithmetic of :func:`aggregate_att_gt` for att (cells × B) and psi (n × cells × B).
+
+    Cells left out (NA) are those of ``result``: replicates of one design share its NA pattern.
+    """
+    if kind not in ("simple", "dynamic", "group", "calendar"):
+        raise ValueError("kind must be 'simple', 'dynamic', 'group' or 'calendar'")
+    gt = result.group_time
+    cohort = gt["cohort"].to_numpy()
+    time = gt["time"].to_numpy()
+    keep = gt["att"].notna().to_numpy(copy=True)
+    if not na_rm and not keep.all():
+        raise ValueError("Some ATT(g,t) are NA; pass na_rm=True to aggregate the others (as R's na.rm).")
+    if na_rm and kind == "group":
+        # R also drops cohorts whose post-treatment cells are all NA
+        ok_cohorts = np.unique(cohort[keep & (cohort <= time)])
+        keep &= np.isin(cohort, ok_cohorts)
+    cohort, time, att, psi = cohort[keep], time[keep], att[keep], psi[:, keep]
+    n_draws = att.shape[1]
+
+    unit_cohort = result.unit_cohort
+    cohorts = np.unique(cohort)
+    cohort_share = np.array([(unit_cohort == g).mean() for g in cohorts])
+    cell_share = cohort_share[np.searchsorted(cohorts, cohort)]
+    # each unit's cohort as a position in ``cohorts`` (−1 for never-treated and comparison-only units)
+    position = np.full(unit_cohort.size, -1)
+    for index, g in enumerate(cohorts):
+        position[unit_cohort == g] = index
+    event = time - cohort
+    in_window = (cohort <= time) & (event >= min_e) & (event <= max_e)
+
+    def weighted(selected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cohort-share-weighted mean of the selected cells and its influence function with ``wif``."""
+        share = cell_share[selected]
+        total = share.sum()
+        estimate = share @ att[selected] / total
+        # wif_i = Σ_j (1{G_i = g_j} − p_j) θ_j / S − Σ_j (1{G_i = g_j} − p_j) · Σ_j p_j θ_j / S²,
+        # which simplifies to (A_i − B_i θ̄) / S with A_i, B_i the sum and count of unit i's cohort cells
+        cell_pos = np.searchsorted(cohorts, cohort[selected])
+        in_cohort = (cell_pos[None, :] == np.arange(cohorts.size)[:, None]).astype(float)
+        sums = np.vstack([in_cohort @ att[selected], np.zeros((1, n_draws))])  # row −1 → no cells
+        counts = np.append(in_cohort.sum(axis=1), 0.0)
+        wif = (sums[position] - counts[position][:, None] * estimate[None, :]) / total
+        return estimate, np.einsum("ikb,k->ib", psi[:, selected], share / total) + wif
+
+    if kind == "simple":
+        selected = np.flatnonzero(in_window)
+        if selected.size == 0:
+            raise ValueError("no post-treatment ATT(g,t) in the requested window")
+        estimate, influence = weighted(selected)
+        return _Aggregated(None, None, estimate, influence, estimate[None, :], influence[:, None, :])
+    if kind == "group":
+        labels_name, labels = "cohort", cohorts
+        parts, estimates = [], []
+        for g in cohorts:
+            selected = np.flatnonzero((cohort == g) & in_window)
+            if selected.size == 0:
+                raise ValueError(f"cohort {g:g} has no post-treatment ATT(g,t) in the window")
+            estimates.append(att[selected].mean(axis=0))
+            parts.append(psi[:, selected].mean(axis=1))
+        estimates = np.stack(estimates)
+        influence_g = np.stack(parts, axis=1)
+        weights = cohort_share / cohort_share.sum()
+        estimate = weights @ estimates
+        treated_any = (position >= 0)[:, None]
+        wif = np.where(treated_any, estimates[np.maximum(position, 0)] - estimate[None, :], 0.0)
+        influence = np.einsum("igb,g->ib", influence_g, weights) + wif / cohort_share.sum()
+    elif kind == "dynamic":
+        events = np.unique(event)
+        events = events[(events >= min_e) & (events <= max_e)]
+        if events.size == 0:
+            raise ValueError("no event times in the requested window")
+        labels_name, labels = "relative_period", events
+        parts, estimates = [], []
+        for e in events:
+            e_estimate, e_influence = weighted(np.flatnonzero(event == e))
+            estimates.append(e_estimate)
+            parts.append(e_influence)
+        estimates = np.stack(estimates)
+        post_events = events >= 0
+        if not post_events.any():
+            raise ValueError("no post-treatment event times in the requested window")
+        estimate = estimates[post_events].mean(axis=0)
+        influence = np.stack(parts, axis=1)[:, post_events].mean(axis=1)
+    else:
+        calendar = np.unique(time[time >= cohort.min()])
+        calendar = np.array([t for t in calendar if ((time == t) & (cohort <= time)).any()])
+        labels_name, labels = "time", calendar
+        parts, estimates = [], []
+        for t in calendar:
+            t_estimate, t_influence = weighted(np.flatnonzero((time == t) & (cohort <= time)))
+            estimates.append(t_estimate)
+            parts.append(t_influence)
+        estimates = np.stack(estimates)
+        estimate = estimates.mean(axis=0)
+        influence = np.stack(parts, axis=1).mean(axis=1)
+    return _Aggregated(labels_name, labels, estimate, influence, estimates, np.stack(parts, axis=1))
+
+
 def aggregate_att_gt(
     result: ATTgtResult,
     kind: AggregationKind = "simple",
@@ -616,114 +778,27 @@ def aggregate_att_gt(
     Influence functions combine the cells' ones with the estimated-weights term (R's ``wif``), so the SEs
     equal ``aggte(..., bstrap = FALSE)``. ``min_e``/``max_e`` restrict event times as R does.
     """
-    if kind not in ("simple", "dynamic", "group", "calendar"):
-        raise ValueError("kind must be 'simple', 'dynamic', 'group' or 'calendar'")
     alpha = result.alpha if alpha is None else alpha
-    gt = result.group_time
-    cohort = gt["cohort"].to_numpy()
-    time = gt["time"].to_numpy()
-    att = gt["att"].to_numpy()
-    psi = result.influence
     n = result.n_units
-
-    keep = ~np.isnan(att)
-    if not na_rm and not keep.all():
-        raise ValueError("Some ATT(g,t) are NA; pass na_rm=True to aggregate the others (as R's na.rm).")
-    if na_rm and kind == "group":
-        # R also drops cohorts whose post-treatment cells are all NA
-        ok_cohorts = np.unique(cohort[keep & (cohort <= time)])
-        keep &= np.isin(cohort, ok_cohorts)
-    cohort, time, att, psi = cohort[keep], time[keep], att[keep], psi[:, keep]
-
-    unit_cohort = result.unit_cohort
-    cohorts = np.unique(cohort)
-    cohort_share = np.array([(unit_cohort == g).mean() for g in cohorts])
-    cell_share = cohort_share[np.searchsorted(cohorts, cohort)]
-    # each unit's cohort as a position in ``cohorts`` (−1 for never-treated and comparison-only units)
-    position = np.full(unit_cohort.size, -1)
-    for index, g in enumerate(cohorts):
-        position[unit_cohort == g] = index
-    event = time - cohort
-    in_window = (cohort <= time) & (event >= min_e) & (event <= max_e)
-
-    def weighted(selected: np.ndarray) -> tuple[float, np.ndarray]:
-        """Cohort-share-weighted mean of the selected cells and its influence function with ``wif``."""
-        share = cell_share[selected]
-        total = share.sum()
-        estimate = float(share @ att[selected] / total)
-        # wif_i = Σ_j (1{G_i = g_j} − p_j) θ_j / S − Σ_j (1{G_i = g_j} − p_j) · Σ_j p_j θ_j / S²,
-        # which simplifies to (A_i − B_i θ̄) / S with A_i, B_i the sum and count of unit i's cohort cells
-        cell_pos = np.searchsorted(cohorts, cohort[selected])
-        sums = np.bincount(cell_pos, weights=att[selected], minlength=cohorts.size)
-        counts = np.bincount(cell_pos, minlength=cohorts.size).astype(float)
-        sums, counts = np.append(sums, 0.0), np.append(counts, 0.0)  # index −1 → no cells
-        wif = (sums[position] - counts[position] * estimate) / total
-        return estimate, psi[:, selected] @ (share / total) + wif
+    att = result.group_time["att"].to_numpy()[:, None]
+    aggregated = _aggregate(
+        result, kind, att, result.influence[:, :, None], min_e=min_e, max_e=max_e, na_rm=na_rm
+    )
+    estimate, influence = float(aggregated.estimate[0]), aggregated.influence[:, 0]
+    row_influence = aggregated.row_influence[:, :, 0]
 
     def se_of(influence: np.ndarray) -> float:
         se = float(np.sqrt(np.mean(influence**2) / n))
         return se if se > _SE_FLOOR else float("nan")
 
-    if kind == "simple":
-        selected = np.flatnonzero(in_window)
-        if selected.size == 0:
-            raise ValueError("no post-treatment ATT(g,t) in the requested window")
-        estimate, influence = weighted(selected)
-        table = pd.DataFrame({"estimate": [estimate]})
-        labels_name, labels, estimates, parts = None, None, None, None
-    elif kind == "group":
-        labels_name, labels = "cohort", cohorts
-        parts, estimates = [], []
-        for g in cohorts:
-            selected = np.flatnonzero((cohort == g) & in_window)
-            if selected.size == 0:
-                raise ValueError(f"cohort {g:g} has no post-treatment ATT(g,t) in the window")
-            estimates.append(att[selected].mean())
-            parts.append(psi[:, selected].mean(axis=1))
-        estimates = np.asarray(estimates)
-        influence_g = np.column_stack(parts)
-        weights = cohort_share / cohort_share.sum()
-        estimate = float(weights @ estimates)
-        treated_any = position >= 0
-        wif = np.where(treated_any, estimates[np.maximum(position, 0)] - estimate, 0.0) / cohort_share.sum()
-        influence = influence_g @ weights + wif
-    elif kind == "dynamic":
-        events = np.unique(event)
-        events = events[(events >= min_e) & (events <= max_e)]
-        if events.size == 0:
-            raise ValueError("no event times in the requested window")
-        labels_name, labels = "relative_period", events
-        parts, estimates = [], []
-        for e in events:
-            e_estimate, e_influence = weighted(np.flatnonzero(event == e))
-            estimates.append(e_estimate)
-            parts.append(e_influence)
-        estimates = np.asarray(estimates)
-        post_events = events >= 0
-        if not post_events.any():
-            raise ValueError("no post-treatment event times in the requested window")
-        estimate = float(estimates[post_events].mean())
-        influence = np.column_stack(parts)[:, post_events].mean(axis=1)
-    else:
-        calendar = np.unique(time[time >= cohort.min()])
-        calendar = np.array([t for t in calendar if ((time == t) & (cohort <= time)).any()])
-        labels_name, labels = "time", calendar
-        parts, estimates = [], []
-        for t in calendar:
-            t_estimate, t_influence = weighted(np.flatnonzero((time == t) & (cohort <= time)))
-            estimates.append(t_estimate)
-            parts.append(t_influence)
-        estimates = np.asarray(estimates)
-        estimate = float(estimates.mean())
-        influence = np.column_stack(parts).mean(axis=1)
-
     z = stats.norm.ppf(1 - alpha / 2)
     std_error = se_of(influence)
-    if labels is not None:
-        ses = np.array([se_of(part) for part in parts])
+    if aggregated.labels is not None:
+        estimates = aggregated.row_estimates[:, 0]
+        ses = np.array([se_of(row_influence[:, j]) for j in range(estimates.size)])
         table = pd.DataFrame(
             {
-                labels_name: labels,
+                aggregated.labels_name: aggregated.labels,
                 "estimate": estimates,
                 "std_error": ses,
                 "ci_low": estimates - z * ses,
@@ -731,8 +806,13 @@ def aggregate_att_gt(
             }
         )
     else:
-        table = table.assign(
-            std_error=std_error, ci_low=estimate - z * std_error, ci_high=estimate + z * std_error
+        table = pd.DataFrame(
+            {
+                "estimate": [estimate],
+                "std_error": std_error,
+                "ci_low": estimate - z * std_error,
+                "ci_high": estimate + z * std_error,
+            }
         )
     p_value = float(2 * stats.norm.sf(abs(estimate / std_error))) if std_error > 0 else float("nan")
     return AggregateResult(
@@ -746,4 +826,24 @@ def aggregate_att_gt(
         n_units=n,
         table=table,
         influence=influence,
+        table_influence=row_influence,
     )
+
+
+def aggregate_replicates(
+    result: ATTgtResult,
+    kind: AggregationKind,
+    att: np.ndarray,
+    influence: np.ndarray,
+    *,
+    min_e: float = -np.inf,
+    max_e: float = np.inf,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Aggregate B replicates of ``result``'s ATT(g,t) exactly as :func:`aggregate_att_gt` (``na_rm``).
+
+    ``att`` is cells × B and ``influence`` units × cells × B (as :func:`replicate_att_gt` returns them).
+    Returns the overall estimates (B), their influence functions (units × B), and the table rows'
+    estimates (rows × B) and influence functions (units × rows × B).
+    """
+    aggregated = _aggregate(result, kind, att, influence, min_e=min_e, max_e=max_e, na_rm=True)
+    return aggregated.estimate, aggregated.influence, aggregated.row_estimates, aggregated.row_influence

@@ -113,6 +113,56 @@ class StaggeredDesign:
         return float(np.mean(list(self.true_event_study().values())))
 
 
+def simulate_few_treated(
+    seed: int | np.random.Generator = 0,
+    *,
+    n_per_cohort: int = 6,
+    cohorts: tuple[int, ...] = (4, 6),
+    n_comparison: int = 40,
+    n_periods: int = 8,
+    effect: float = 1.0,
+    treated_noise_sd: float = 2.0,
+    autocorrelation: float = 0.5,
+    pretrend_per_period: float = 0.0,
+) -> pd.DataFrame:
+    """A small trial: ``n_per_cohort`` adopting schools per cohort and ``n_comparison`` that never adopt.
+
+    y_it = α_i + 0.2·t + effect·1{t ≥ g_i} + pretrend_per_period·t·1{i adopts} + σ_i·ε_it, with ε an AR(1)
+    series per school (correlation ``autocorrelation``, variance 1) and σ_i = ``treated_noise_sd`` for the
+    adopting schools, 1 for the others: adopters are picked for their high, volatile rates, as exclusion
+    rates are. The planted ATT is ``effect`` in every post-adoption cell; a non-zero
+    ``pretrend_per_period`` makes adopters drift away before (and after) adoption, violating parallel trends.
+    Columns ``id, period, first_treated, y``.
+    """
+    rng = np.random.default_rng(seed)
+    cohort = np.concatenate([np.repeat(np.asarray(cohorts), n_per_cohort), np.zeros(n_comparison, dtype=int)])
+    n = cohort.size
+    periods = np.arange(1, n_periods + 1)
+    shocks = np.empty((n, n_periods))
+    shocks[:, 0] = rng.normal(size=n)
+    innovation_sd = np.sqrt(1 - autocorrelation**2)
+    for t in range(1, n_periods):
+        shocks[:, t] = autocorrelation * shocks[:, t - 1] + innovation_sd * rng.normal(size=n)
+    adopts = cohort > 0
+    treated = adopts[:, None] & (periods[None, :] >= cohort[:, None])
+    sigma = np.where(adopts, treated_noise_sd, 1.0)
+    y = (
+        2 * rng.normal(size=(n, 1))
+        + 0.2 * periods[None, :]
+        + effect * treated
+        + pretrend_per_period * adopts[:, None] * periods[None, :]
+        + sigma[:, None] * shocks
+    )
+    return pd.DataFrame(
+        {
+            "id": np.repeat(np.arange(1, n + 1), n_periods),
+            "period": np.tile(periods, n),
+            "first_treated": np.repeat(cohort, n_periods),
+            "y": y.ravel(),
+        }
+    )
+
+
 def simulate_count_panel(
     n_units: int = 300,
     n_periods: int = 12,

@@ -413,4 +413,32 @@ def test_interventions_are_staggered_from_autumn_2022(full_demo: DemoSummary) ->
     }
     assert interventions.groupby("programme")["start_date"].nunique().min() > 3
     panel = read_csv(sorted(full_demo.landing.glob("school_outcomes_*.csv"))[0])["school_urn"].unique()
-    assert set(interventions["school_urn"]) <= set(panel)
+    schools = read_csv(full_demo.landing / "schools.csv")
+    academies = schools[schools["predecessor_urn"] != ""]
+    first_urn = dict(zip(academies["school_urn"], academies["predecessor_urn"], strict=True))
+    as_first = interventions["school_urn"].replace(first_urn)
+    assert set(as_first) <= set(panel)
+
+
+def test_converted_academies_report_under_their_new_urn_from_the_conversion_term(
+    full_demo: DemoSummary,
+) -> None:
+    truth = json.loads(full_demo.ground_truth.read_text(encoding="utf-8"))
+    conversions = truth["academy_conversions"]
+    assert len(conversions) == 8
+    schools = read_csv(full_demo.landing / "schools.csv").set_index("school_urn")
+    outcomes = {
+        path.stem.removeprefix("school_outcomes_"): set(read_csv(path)["school_urn"])
+        for path in sorted(full_demo.landing.glob("school_outcomes_*.csv"))
+    }
+    months = sorted(outcomes)  # one file per term, in term order from autumn 2021/22 (term 0)
+    for conversion in conversions:
+        old, new, term = conversion["old_urn"], conversion["new_urn"], conversion["from_term_index"]
+        academy, maintained = schools.loc[new], schools.loc[old]
+        assert academy["predecessor_urn"] == old and academy["governance"] == "academy"
+        assert maintained["governance"] == "maintained" and maintained["closed_on"] != ""
+        assert days(pd.Series([academy["opened_on"]])).iloc[0] - days(
+            pd.Series([maintained["closed_on"]])
+        ).iloc[0] == pd.Timedelta(days=1)
+        assert all(old in outcomes[month] and new not in outcomes[month] for month in months[:term])
+        assert all(new in outcomes[month] and old not in outcomes[month] for month in months[term:])

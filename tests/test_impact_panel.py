@@ -244,10 +244,12 @@ def test_start_dates_fall_in_their_term_and_never_treated_schools_are_cohort_zer
     """,
     )
     assert cohorts.fillna("never").values.tolist() == [
+        [SCHOOL_A, "any_programme", "2022/23", "autumn", 6066],  # the first of them all, pooled
         [SCHOOL_A, "talc", "2022/23", "autumn", 6066],  # 2022-12-31 (the 2023-04-20 restart does not count)
         [SCHOOL_A, "trauma_informed", "2022/23", "spring", 6067],  # 2023-01-01
         [SCHOOL_A, "ap_outreach", "2022/23", "summer", 6068],  # 2023-08-31
         [SCHOOL_A, "restorative_practice", "2023/24", "autumn", 6069],  # 2023-09-01
+        [SCHOOL_B, "any_programme", "never", "never", 0],
         [SCHOOL_B, "ap_outreach", "never", "never", 0],
         [SCHOOL_B, "restorative_practice", "never", "never", 0],
         [SCHOOL_B, "talc", "never", "never", 0],
@@ -264,9 +266,11 @@ def test_impact_panel_marks_treated_terms(warehouse: Settings) -> None:
         order by school_urn, programme, term_index
     """,
     )
-    assert len(panel) == 2 * 4 * 2  # schools × programmes × their two terms
+    assert len(panel) == 2 * 5 * 2  # schools × (programmes + any_programme) × their two terms
     treated = panel[panel.is_treated]
     assert sorted(zip(treated.programme, treated.term_index, strict=True)) == [
+        ("any_programme", 6066),
+        ("any_programme", 6067),
         ("talc", 6066),
         ("talc", 6067),
         ("trauma_informed", 6067),

@@ -14,12 +14,14 @@ import json
 import logging
 import shutil
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from orchestration.contract import landing_files
+from orchestration.demo.conversions import make_conversions
 from orchestration.demo.finance_reference import (
     FIRST_FY,
     OPENING_BALANCE_2021,
@@ -164,8 +166,8 @@ def generate_demo(
 
     # ---- the world (independent of latest_month)
     PROGRESS.info("Demo: simulating the %s world (seed %s)", scale, seed)
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
-    schools_rng, placement_rng, payee_rng, budget_rng, programme_rng, outcome_rng = streams
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
+    schools_rng, placement_rng, payee_rng, budget_rng, programme_rng, outcome_rng, conversion_rng = streams
     schools = make_schools(schools_rng, factor)
     providers = make_providers(schools_rng, factor)
     world = simulate_placements(placement_rng, schools, providers, factor)
@@ -186,6 +188,7 @@ def generate_demo(
         panel_schools["size"].to_numpy(),
         assignment,
     )
+    conversions = make_conversions(conversion_rng, panel_schools, schools["school_urn"], factor)
 
     # ---- what has been delivered by latest_month
     PROGRESS.info("Demo: writing landing files as extracted in %s", latest_month)
@@ -227,11 +230,12 @@ def generate_demo(
 
     for term in terms:
         path = landing / f"school_outcomes_{month_label(term_delivery_month(term))}.csv"
-        count("school_outcomes", path, write_outcomes(path, panel, [term], PLAIN))
+        urns_in_term = partial(conversions.urns_in_term, panel_urn)
+        count("school_outcomes", path, write_outcomes(path, panel, [term], PLAIN, urns_in_term))
 
     path = landing / "schools.csv"
-    count("schools", path, write_schools(path, schools))
-    table = interventions_table(assignment, panel_urn, known_by)
+    count("schools", path, write_schools(path, conversions.schools_as_known(schools, known_by)))
+    table = interventions_table(assignment, partial(conversions.urns_on_days, panel_urn), known_by)
     if len(table):  # nothing has started before autumn 2022: no file rather than an empty one
         path = landing / "interventions.csv"
         count("interventions", path, write_interventions(path, table, UK_DATES))
@@ -278,6 +282,13 @@ def generate_demo(
             "scale": scale,
             "latest_month": latest_month,
             "finance": finance,
+            "academy_conversions": [
+                {"old_urn": old, "new_urn": new, "from_term_index": int(term)}
+                for old, new, term, first_day in zip(
+                    conversions.old_urn, conversions.new_urn, conversions.term, conversions.day, strict=True
+                )
+                if first_day <= known_by
+            ],
             "deliberate_mess": mess_files,
             "correction": {
                 "month": correction.month,

@@ -10,6 +10,7 @@ planted in `outcomes.py`; TALC is the placebo with no effect at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,11 +106,17 @@ def assign_programmes(rng: np.random.Generator, panel_phase: np.ndarray) -> Assi
     return Assignment(cohort=cohort, start_day=start, end_day=end, cost_pence=cost)
 
 
-def interventions_table(assignment: Assignment, panel_urn: np.ndarray, known_by: int) -> pd.DataFrame:
-    """Rows of `interventions.csv` as known at `known_by` (programmes not started yet are not listed)."""
+def interventions_table(
+    assignment: Assignment, urns_on_days: Callable[[np.ndarray], np.ndarray], known_by: int
+) -> pd.DataFrame:
+    """Rows of `interventions.csv` as known at `known_by` (programmes not started yet are not listed).
+
+    `urns_on_days` gives each panel school's URN on its start day: an academy's new URN from conversion.
+    """
     parts = []
     for name in PROGRAMMES:
         start = assignment.start_day[name]
+        panel_urn = urns_on_days(start)
         rows = np.flatnonzero((start >= 0) & (start <= known_by))
         end = assignment.end_day[name][rows]
         parts.append(

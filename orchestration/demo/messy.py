@@ -53,6 +53,7 @@ SCHOOLS_HEADER = (
     "LOCALITY",
     " Opened_On",
     "CLOSED_ON ",
+    "Predecessor_URN",
 )
 EXTRA_PLACEMENT_COLUMN = "caseworker_team"
 BUDGET_TITLE = "Wyvernshire County Council – High Needs budget by s251 line (net of academy/FE recoupment)"

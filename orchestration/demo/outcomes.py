@@ -296,8 +296,11 @@ MEASURES = (
 )
 
 
-def term_rows(panel: Panel, term: int) -> dict[str, np.ndarray]:
-    """Long-format rows of one term: per school, the total row, 3 SEN rows and 7 ethnic rows."""
+def term_rows(panel: Panel, term: int, urns: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Long-format rows of one term: per school, the total row, 3 SEN rows and 7 ethnic rows.
+
+    `urns` replaces the schools' URNs (an academy reports under its new URN from its conversion term).
+    """
     n = len(panel.urn)
     blocks = []
     for measure in MEASURES:
@@ -307,7 +310,7 @@ def term_rows(panel: Panel, term: int) -> dict[str, np.ndarray]:
     group = np.array(["total"] + ["sen_status"] * 3 + ["ethnicity_major"] * 7, dtype=object)
     characteristic = np.array(["total", *SEN_GROUPS, *ETHNIC_GROUPS], dtype=object)
     out = {
-        "school_urn": np.repeat(panel.urn, 11),
+        "school_urn": np.repeat(panel.urn if urns is None else urns, 11),
         "characteristic_group": np.tile(group, n),
         "characteristic": np.tile(characteristic, n),
     }

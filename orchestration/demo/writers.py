@@ -6,6 +6,7 @@ Column names come from `orchestration.contract.DATASETS`, so the files follow th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -99,11 +100,14 @@ class PlacementColumns:
         return _write(path, header, columns, style)
 
 
-def write_outcomes(path: Path, panel: Panel, terms: list[int], style: FileStyle) -> int:
-    """One delivery of `school_outcomes`: every panel school × characteristic for the given terms."""
+def write_outcomes(
+    path: Path, panel: Panel, terms: list[int], style: FileStyle, urns_in_term: Callable[[int], np.ndarray]
+) -> int:
+    """One delivery of `school_outcomes`: every panel school × characteristic for the given terms, each
+    school under the URN it held in that term."""
     parts = []
     for term in terms:
-        rows = term_rows(panel, term)
+        rows = term_rows(panel, term, urns_in_term(term))
         n = len(rows["school_urn"])
         parts.append(
             [
@@ -120,7 +124,8 @@ def write_outcomes(path: Path, panel: Panel, terms: list[int], style: FileStyle)
 
 
 def write_schools(path: Path, schools: pd.DataFrame) -> int:
-    """All establishments; upper-case, padded header names (the contract ignores case and spaces)."""
+    """All establishments, converted academies with their `predecessor_urn`; upper-case, padded header
+    names (the contract ignores case and spaces)."""
     opened = schools["opened_on"].to_numpy()
     closed = schools["closed_on"].to_numpy()
     columns = [
@@ -131,6 +136,7 @@ def write_schools(path: Path, schools: pd.DataFrame) -> int:
         text(schools["locality"].to_numpy()),
         dates(opened, "iso", blank=opened < 0),
         dates(closed, "iso", blank=closed < 0),
+        text(schools["predecessor_urn"].to_numpy()),
     ]
     assert len(SCHOOLS_HEADER) == len(columns)
     return write_csv(path, list(SCHOOLS_HEADER), columns)

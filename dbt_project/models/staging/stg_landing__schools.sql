@@ -12,7 +12,8 @@ renamed as (
         governance,
         locality,
         opened_on,
-        closed_on
+        closed_on,
+        predecessor_urn
 
     from source
 )

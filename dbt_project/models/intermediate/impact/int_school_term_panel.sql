@@ -4,19 +4,59 @@ outcomes as (
     select * from {{ ref('int_school_outcomes__latest') }}
 ),
 
+current_urns as (
+    select * from {{ ref('int_schools__current_urn') }}
+),
+
+linked as (
+    -- an academy and the school it replaced are one series, under the URN the school holds now
+    select
+        outcomes.*,
+        coalesce(current_urns.current_urn, outcomes.school_urn) as series_urn,
+        coalesce(current_urns.conversions, 0) as conversions
+
+    from outcomes
+    left join current_urns
+        on outcomes.school_urn = current_urns.school_urn
+),
+
+reporting_urns as (
+    -- where two URNs of one school both report a term (a conversion mid-term), the newer URN's rows count
+    select
+        series_urn,
+        academic_year,
+        term,
+        arg_min(school_urn, conversions) as reported_urn
+
+    from linked
+    where characteristic_group = 'total'
+    group by series_urn, academic_year, term
+),
+
+reported as (
+    select linked.*
+    from linked
+    inner join reporting_urns
+        on linked.series_urn = reporting_urns.series_urn
+        and linked.academic_year = reporting_urns.academic_year
+        and linked.term = reporting_urns.term
+        and linked.school_urn = reporting_urns.reported_urn
+),
+
 all_pupils as (
-    select * from outcomes
+    select * from reported
     where characteristic_group = 'total'
 ),
 
 ehcp_pupils as (
-    select * from outcomes
+    select * from reported
     where characteristic_group = 'sen_status' and characteristic = 'ehcp'
 ),
 
 timed as (
     select
-        school_urn,
+        series_urn as school_urn,
+        school_urn as reported_urn,
         academic_year,
         term,
         -- the start year of the academic year: `2022/23` → 2022
@@ -35,6 +75,7 @@ timed as (
 joined as (
     select
         timed.school_urn,
+        timed.reported_urn,
         timed.academic_year,
         timed.term,
         -- consecutive across years, so a missing term leaves a visible gap
@@ -70,7 +111,7 @@ joined as (
 
     from timed
     left join ehcp_pupils
-        on timed.school_urn = ehcp_pupils.school_urn
+        on timed.reported_urn = ehcp_pupils.school_urn
         and timed.academic_year = ehcp_pupils.academic_year
         and timed.term = ehcp_pupils.term
 ),

@@ -8,6 +8,10 @@ cohorts as (
     select * from {{ ref('int_school_programme_cohorts') }}
 ),
 
+schools as (
+    select * from {{ ref('stg_landing__schools') }}
+),
+
 joined as (
     select
         -- ids
@@ -18,6 +22,10 @@ joined as (
         panel.term,
         panel.term_start_date,
         panel.term_end_date,
+        panel.reported_urn,
+
+        -- school
+        schools.phase,
 
         -- treatment
         cohorts.first_treated_term_index,
@@ -26,6 +34,8 @@ joined as (
         case when cohorts.first_treated_term_index > 0
             then panel.term_index - cohorts.first_treated_term_index
         end as relative_term,
+        cohorts.first_other_programme_term_index,
+        cohorts.programme_cost_gbp,
 
         -- all pupils
         panel.headcount,
@@ -54,6 +64,8 @@ joined as (
     from panel
     inner join cohorts
         on panel.school_urn = cohorts.school_urn
+    left join schools
+        on panel.school_urn = schools.school_urn
 ),
 
 final as (
