@@ -17,11 +17,12 @@ import click
 from orchestration.settings import Settings
 
 if TYPE_CHECKING:
-    from orchestration.quality.check import FolderCheck
+    from expectations.folder import FolderCheck
 
 _HOME_HELP = (
     "Folder for the warehouse, archive, quarantine and reports. Default: $HIGHNEEDS_HOME, else ./.highneeds"
 )
+_CONFIG_HELP = "The installation's highneeds.yaml. Default: $HIGHNEEDS_CONFIG, else <home>/highneeds.yaml."
 
 
 class _ElapsedFormatter(logging.Formatter):
@@ -82,15 +83,39 @@ def main() -> None:
     metavar="YYYY-MM",
     help="Last month of data. Default: the last complete calendar month.",
 )
-def demo(landing: Path, seed: int, scale: str, latest_month: str | None) -> None:
+@click.option(
+    "--layout",
+    type=click.Choice(["contract", "local"]),
+    default="contract",
+    show_default=True,
+    help="contract: the contract's header names; local: an LA's own headers plus personal columns the "
+    "platform must drop (needs --config, where the matching highneeds.yaml is written).",
+)
+@click.option(
+    "--config",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the highneeds.yaml that reads this layout here.",
+)
+def demo(
+    landing: Path, seed: int, scale: str, latest_month: str | None, layout: str, config: Path | None
+) -> None:
     """Write realistic demo landing files for a fictional county (no real child is in them)."""
+    from orchestration.config import starter_config
     from orchestration.demo.generate import default_latest_month, generate_demo
+    from orchestration.demo.layouts import apply_layout, write_layout_config
 
+    if layout == "local" and config is None:
+        raise click.UsageError("--layout local needs --config FILE: where to write the highneeds.yaml")
     _show_progress()
     started = time.monotonic()
     summary = generate_demo(
         landing, seed=seed, scale=scale, latest_month=latest_month or default_latest_month()
     )
+    apply_layout(landing, layout)  # type: ignore[arg-type]
+    if config is not None:
+        written = write_layout_config(config, layout, starter_config())  # type: ignore[arg-type]
+        click.echo(f"Wrote the configuration for the {layout} layout to {written.resolve()}")
     click.echo(
         f"Wrote {len(summary.files)} landing files to {landing.resolve()} "
         f"in {time.monotonic() - started:.1f}s"
@@ -108,13 +133,14 @@ def demo(landing: Path, seed: int, scale: str, latest_month: str | None) -> None
     help="Folder the extracts are dropped into. It is read, never changed.",
 )
 @click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path), help=_HOME_HELP)
-def run(landing: Path, home: Path | None) -> None:
+@click.option("--config", default=None, type=click.Path(dir_okay=False, path_type=Path), help=_CONFIG_HELP)
+def run(landing: Path, home: Path | None, config: Path | None) -> None:
     """Load new landing files, rebuild every model and mart, and write the reports — through Dagster."""
     from orchestration.run import run_pipeline
     from orchestration.run_lock import RunInProgress
 
     _show_progress()
-    settings = Settings.from_env(home=home, landing=landing)
+    settings = _settings(home=home, landing=landing, config=config)
     try:
         outcome = run_pipeline(settings)
     except RunInProgress as busy:
@@ -139,16 +165,17 @@ def run(landing: Path, home: Path | None) -> None:
     help="Warehouse to compare with (ids already loaded, the newest placements). "
     "Default: $HIGHNEEDS_HOME, else ./.highneeds; none yet is fine.",
 )
+@click.option("--config", default=None, type=click.Path(dir_okay=False, path_type=Path), help=_CONFIG_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of problems instead of text.")
-def check(landing: Path, home: Path | None, as_json: bool) -> None:
+def check(landing: Path, home: Path | None, config: Path | None, as_json: bool) -> None:
     """Check the landing files against the data contract without loading anything.
 
     Exit code 0 when every file could be loaded (warnings allowed), 1 when any file would be refused.
     """
-    from orchestration.quality.check import check_landing_folder
-    from orchestration.quality.report import problems_json
+    from expectations.folder import check_landing_folder
+    from expectations.report import problems_json
 
-    outcome = check_landing_folder(Settings.from_env(home=home, landing=landing))
+    outcome = check_landing_folder(_settings(home=home, landing=landing, config=config))
     if as_json:
         click.echo(problems_json(outcome.problems))
     else:
@@ -156,12 +183,27 @@ def check(landing: Path, home: Path | None, as_json: bool) -> None:
     sys.exit(0 if outcome.passed else 1)
 
 
+def _settings(home: Path | None, landing: Path | None, config: Path | None) -> Settings:
+    """The settings, with the configuration validated before anything is read (one message, exit 2)."""
+    from orchestration.config import ConfigError
+
+    settings = Settings.from_env(home=home, landing=landing, config=config)
+    try:
+        settings.config  # noqa: B018 - validated now, so a bad file stops the command before any work
+    except ConfigError as error:
+        click.echo(f"Not started: {error}", err=True)
+        sys.exit(2)
+    return settings
+
+
 def _echo_check(outcome: FolderCheck) -> None:
-    from orchestration.quality.report import safe_json
+    from expectations.report import safe_json
 
     refused = [report for report in outcome.reports if report.refused]
     for problem in outcome.folder_problems:
         click.echo(f"! {safe_json(str(problem))}")
+    for entry in outcome.ignored:
+        click.echo(f"- {safe_json(entry.name)}: ignored: {safe_json(entry.reason)}")
     for report in outcome.reports:
         mark = "✗" if report.refused else ("!" if report.warnings else "✓")
         verdict = "would be REFUSED" if report.refused else f"{report.rows_checked:,} rows, ok"
@@ -169,23 +211,18 @@ def _echo_check(outcome: FolderCheck) -> None:
             mark, verdict = "=", "loaded already, unchanged"
         click.echo(f"{mark} {report.name}: {verdict}")
         for problem in report.problems:
-            where = ", ".join(
-                part
-                for part in (_rows_text(problem.rows), f"column '{problem.column}'" if problem.column else "")
-                if part
-            )
+            where = problem.where()
             label = "error" if problem.severity == "error" else "warning"
             click.echo(f"    {label} [{problem.rule}]{' ' + where if where else ''}: {problem.message}")
+    ignored = (
+        f", {len(outcome.ignored)} other entr{'y' if len(outcome.ignored) == 1 else 'ies'} ignored"
+        if outcome.ignored
+        else ""
+    )
     click.echo(
         f"Checked {len(outcome.reports)} file(s): {len(refused)} would be refused, "
-        f"{sum(len(r.warnings) for r in outcome.reports)} warning(s)."
+        f"{sum(len(r.warnings) for r in outcome.reports)} warning(s){ignored}."
     )
-
-
-def _rows_text(rows: tuple[int, ...]) -> str:
-    from orchestration.parsing.errors import format_rows
-
-    return format_rows(rows)
 
 
 @main.command()

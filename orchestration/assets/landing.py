@@ -4,13 +4,13 @@ import warnings
 
 import dagster as dg
 
+from expectations.report import LandingFilesRefused
+from expectations.rules import REFERENCED_DATASETS
 from orchestration.assets.checks import landing_check_results, landing_check_specs
 from orchestration.contract import DATASETS, Dataset
 from orchestration.ingest import load_landing_dataset
 from orchestration.partitions import MONTHLY_PARTITIONS
 from orchestration.progress import report
-from orchestration.quality.report import LandingFilesRefused
-from orchestration.quality.rules import REFERENCED_DATASETS
 from orchestration.resources import HighNeedsHome
 
 WAREHOUSE_POOL = "warehouse"
