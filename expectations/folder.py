@@ -52,10 +52,11 @@ class LandingScan:
     ignored: list[IgnoredEntry] = field(default_factory=list)
 
     def for_dataset(self, dataset: str) -> LandingScan:
+        """The dataset's share of the folder; entries named like no dataset belong to every dataset."""
         return LandingScan(
             files=[f for f in self.files if f.dataset.name == dataset],
             refused=[f for f in self.refused if f.landing_file.dataset.name == dataset],
-            ignored=[entry for entry in self.ignored if entry.dataset == dataset],
+            ignored=[entry for entry in self.ignored if entry.dataset in (dataset, None)],
         )
 
 

@@ -168,7 +168,7 @@ class LoadResult:
     reports: list[FileReport] = field(default_factory=list)
     """One per file checked in this run (unchanged files are not checked again)."""
     ignored: list[IgnoredEntry] = field(default_factory=list)
-    """Entries of the landing folder named like this dataset that are not landing files."""
+    """Entries of the landing folder that are not landing files: named like this dataset, or like none."""
     data_docs: Path | None = None
 
     @property
@@ -401,7 +401,8 @@ def load_landing_dataset(
     duplicates = duplicate_deliveries(files)
     result = LoadResult(dataset=dataset.name, ignored=scan.ignored)
     for entry in scan.ignored:
-        report(f"{dataset.name}: ignored {entry.name}: {entry.reason}")
+        if entry.dataset == dataset.name:  # the others are named once, by `highneeds check` and the summary
+            report(f"{dataset.name}: ignored {entry.name}: {entry.reason}")
     key = settings.pseudonym_key()
     header_map = header_map_for(dataset, settings.config.columns)
     settings.home.mkdir(parents=True, exist_ok=True)
