@@ -71,6 +71,10 @@ def build_landing_asset(dataset: Dataset) -> dg.AssetsDefinition:
                 "files_refused": dg.MetadataValue.json([r.name for r in result.refused]),
                 "files_unchanged": len(result.files_unchanged),
                 "months_replaced": dg.MetadataValue.json(result.months_replaced),
+                "columns_dropped": dg.MetadataValue.json(
+                    {r.name: list(r.dropped_columns) for r in result.reports if r.dropped_columns}
+                ),
+                "files_ignored": dg.MetadataValue.json({e.name: e.reason for e in result.ignored}),
                 "rows_loaded": result.rows_loaded,
                 "dagster/row_count": result.rows_in_table,
                 "warnings": dg.MetadataValue.json([str(problem) for problem in result.warnings[:50]]),

@@ -108,7 +108,7 @@ class HeaderMap:
                 self._refuse_missing(path, [], [], header_row, separator_hint=True)
             raise LandingFileError(
                 path,
-                f"the first line holds {len([h for h in headers if h.strip()])} values and none is a "
+                f"the first line holds {len(headers)} values and none is a "
                 f"{self.dataset.name} column name: the header row is probably missing (the file starts "
                 "with data), or the columns are named differently and need mapping in highneeds.yaml",
                 rows=[header_row],
