@@ -392,23 +392,36 @@ def _plainly_quoted(path: Path) -> bool:
         while block:
             following = handle.read(_ARROW_BLOCK_BYTES)
             data = np.frombuffer(block, np.uint8)
-            before = np.concatenate(([previous], data[:-1]))
-            after = np.concatenate((data[1:], [following[0] if following else _LF]))
+            padded = np.concatenate(([previous], data, [following[0] if following else _LF]))
             quotes = np.flatnonzero(data == _QUOTE)
             opening = (quotes_before + np.arange(quotes.size)) % 2 == 0
-            if not np.isin(before[quotes[opening]], (_COMMA, _LF, _QUOTE)).all():
+            if not np.isin(padded[quotes[opening]], (_COMMA, _LF, _QUOTE)).all():  # the byte before
                 return False
-            if not np.isin(after[quotes[~opening]], (_COMMA, _CR, _LF, _QUOTE)).all():
+            if not np.isin(padded[quotes[~opening] + 2], (_COMMA, _CR, _LF, _QUOTE)).all():  # the byte after
                 return False
             line_ends = np.flatnonzero(data == _LF)
             if ((quotes_before + np.searchsorted(quotes, line_ends)) % 2).any():
                 return False  # a line break inside a quoted value
-            if not (after[np.flatnonzero(data == _CR)] == _LF).all():
+            if not (padded[np.flatnonzero(data == _CR) + 2] == _LF).all():
                 return False
             quotes_before += quotes.size
             previous = int(data[-1])
             block = following
     return quotes_before % 2 == 0
+
+
+def _without_blank_rows(rows: pa.Table, columns: list[str]) -> pa.Table:
+    """Drop rows whose every cell is blank (a row of empty cells is not data), as the Python reader does.
+
+    Only rows whose first cell is blank can be, so the others are not looked at.
+    """
+    candidates = pc.equal(pc.utf8_trim_whitespace(rows.column(columns[0])), "")
+    if not pc.any(candidates).as_py():
+        return rows
+    blank = candidates
+    for name in columns[1:]:
+        blank = pc.and_(blank, pc.equal(pc.utf8_trim_whitespace(rows.column(name)), ""))
+    return rows.filter(pc.invert(blank))
 
 
 def _arrow_chunks(layout: _CsvLayout, chunk_rows: int) -> Iterator[RawTable]:
@@ -454,12 +467,7 @@ def _arrow_chunks(layout: _CsvLayout, chunk_rows: int) -> Iterator[RawTable]:
                 numbers = pa.array(np.arange(next_row, next_row + rows.num_rows, dtype=np.int64))
                 next_row += rows.num_rows
                 rows = rows.append_column(SOURCE_ROW, numbers)
-                blank = None
-                for name in columns:
-                    empty = pc.equal(pc.utf8_trim_whitespace(rows.column(name)), "")
-                    blank = empty if blank is None else pc.and_(blank, empty)
-                if blank is not None:
-                    rows = rows.filter(pc.invert(blank))  # rows of empty cells are not data
+                rows = _without_blank_rows(rows, columns)
                 pending.append(rows)
                 pending_rows += rows.num_rows
                 while pending_rows >= chunk_rows:
