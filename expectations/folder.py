@@ -231,7 +231,7 @@ def check_landing_folder(settings: Settings) -> FolderCheck:
                 context.share_snapshot(contexts[referenced])
             to_check: list[FileToCheck] = [f for f in scan.refused if f.landing_file.dataset.name == name]
             for landing_file in (f for f in scan.files if f.dataset.name == name):
-                sha256 = file_sha256(landing_file.path)
+                sha256 = file_sha256(landing_file.path) if loaded else None  # only to compare with loads
                 if landing_file.name in duplicates:
                     to_check.append(FileToCheck(landing_file, sha256, duplicates[landing_file.name]))
                 elif loaded.get((name, landing_file.extract_month or "")) == sha256:
