@@ -234,7 +234,7 @@ def check_landing_folder(settings: Settings) -> FolderCheck:
                 sha256 = file_sha256(landing_file.path) if loaded else None  # only to compare with loads
                 if landing_file.name in duplicates:
                     to_check.append(FileToCheck(landing_file, sha256, duplicates[landing_file.name]))
-                elif loaded.get((name, landing_file.extract_month or "")) == sha256:
+                elif sha256 is not None and loaded.get((name, landing_file.extract_month or "")) == sha256:
                     # as `highneeds run` does: a file loaded already is not checked again
                     outcome.reports.append(
                         FileReport(landing_file=landing_file, sha256=sha256, already_loaded=True)
