@@ -182,7 +182,11 @@ class SchoolOutcomeGroups:
         return merged[columns].sort_values(SOURCE_ROW, kind="stable").reset_index(drop=True)
 
 
-def file_summary_builder(dataset: Dataset) -> LedgerMonthlySpend | SchoolOutcomeGroups | None:
+FileSummary = LedgerMonthlySpend | SchoolOutcomeGroups
+"""What a file-level rule is checked on, built chunk by chunk (`add`) and read once the file is done."""
+
+
+def file_summary_builder(dataset: Dataset) -> FileSummary | None:
     """The summary a dataset's file-level rules need, or None when it has none."""
     if dataset.name == "hn_ledger":
         return LedgerMonthlySpend()

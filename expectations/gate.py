@@ -30,7 +30,7 @@ import pandas as pd
 
 from expectations.conform import ConformedTable, conform_table
 from expectations.context import FileState, ValidationContext
-from expectations.frames import SOURCE_FILE, file_summary_builder, validation_frame
+from expectations.frames import SOURCE_FILE, FileSummary, file_summary_builder, validation_frame
 from expectations.problems import Problem
 from expectations.report import FileReport
 from expectations.rules import BATCH_ROWS
@@ -118,8 +118,8 @@ class _DatasetGate:
         self.sink = sink
         self.batch_rows = batch_rows
         self.reports: dict[int, FileReport] = {}
-        self.builders: dict[int, object] = {}
-        self.summaries: dict[int, object] = {}
+        self.builders: dict[int, FileSummary | None] = {}
+        self.summaries: dict[int, FileSummary] = {}
         self.batches = 0
 
     def _runner(self) -> SuiteRunner:
@@ -132,6 +132,7 @@ class _DatasetGate:
     def check(self, files: Sequence[FileToCheck]) -> list[FileReport]:
         first = len(self.context.files)
         pending: list[_Piece] = []
+        pending_rows = 0
         for number, item in enumerate(files, start=first):
             state = self.context.start_file(item.landing_file, number)
             report = self.reports[number] = FileReport(landing_file=item.landing_file, sha256=item.sha256)
@@ -153,12 +154,14 @@ class _DatasetGate:
                     if chunk == 0 and raw.plan is not None:
                         report.note_header(raw.plan)
                     pending.append(_Piece(state, chunk, raw.frame))
-                    if sum(len(piece.text) for piece in pending) >= self.batch_rows:  # type: ignore[arg-type]
+                    pending_rows += len(raw.frame)
+                    if pending_rows >= self.batch_rows:
                         self._validate(pending)
-                        pending = []
+                        pending, pending_rows = [], 0
             except LandingFileError as error:
                 report.add_error(error)
                 pending = [piece for piece in pending if piece.state is not state]
+                pending_rows = sum(len(piece.text) for piece in pending if piece.text is not None)
                 self._refuse(state)
                 continue
             if builder is not None:
@@ -200,7 +203,7 @@ class _DatasetGate:
             piece.text = None
             builder = self.builders.get(piece.state.number)
             if builder is not None:
-                builder.add(piece.frame)  # type: ignore[attr-defined]
+                builder.add(piece.frame)
             start += size
 
     def _validate_batch(self, pieces: list[_Piece]) -> None:
@@ -285,7 +288,7 @@ class _DatasetGate:
         parts = []
         for number, builder in sorted(self.summaries.items()):
             state = _state(self.context, number)
-            summary = self.context.file_summary_parameters(state, builder.finish())  # type: ignore[attr-defined]
+            summary = self.context.file_summary_parameters(state, builder.finish())
             summary[SOURCE_FILE] = number
             parts.append(summary)
         frame = pd.concat(parts, ignore_index=True)
