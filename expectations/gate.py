@@ -207,27 +207,10 @@ class _DatasetGate:
             start += size
 
     def _validate_batch(self, pieces: list[_Piece]) -> None:
-        found = self._findings(pieces)
+        parameters = {id(piece): self._parameters(piece) for piece in pieces}
+        found = self._findings(pieces, parameters)
         if self.context.depends_on_earlier_files:
-            # A file's cross-file parameters assumed the earlier files of its batch would pass; when one did
-            # not, the files after it are validated again without it (refusals only grow: this ends).
-            settled: set[int] = set()
-            while True:
-                refused = {number for number, scratch in found.items() if scratch.has_errors}
-                new = refused - settled
-                if not new:
-                    break
-                for number in new:
-                    self.context.refuse(_state(self.context, number))
-                settled |= new
-                again = [
-                    piece
-                    for piece in pieces
-                    if piece.state.number > min(new) and piece.state.number not in refused
-                ]
-                if not again:
-                    break
-                found.update(self._findings(again))
+            self._settle(pieces, parameters, found)
         for number, scratch in found.items():
             report = self.reports[number]
             report.absorb(scratch)
@@ -238,24 +221,50 @@ class _DatasetGate:
                 if not self.reports[piece.state.number].has_errors:
                     self.sink.add(piece.state.landing_file, piece.conformed)  # type: ignore[arg-type]
 
-    def _findings(self, pieces: list[_Piece]) -> dict[int, FileReport]:
+    def _settle(
+        self, pieces: list[_Piece], parameters: dict[int, ChunkParameters], found: dict[int, FileReport]
+    ) -> None:
+        """Validate again the files whose cross-file parameters assumed an earlier file of the batch passed.
+
+        The earliest refused file's verdict is final (cross-file rules only look at earlier files); the
+        files after it whose parameters change without it are validated again, and so on down the batch.
+        """
+        settled: set[int] = set()
+        while unsettled := {n for n, scratch in found.items() if scratch.has_errors} - settled:
+            refused = min(unsettled)
+            settled.add(refused)
+            self.context.refuse(_state(self.context, refused))
+            changed = set()
+            for piece in (p for p in pieces if p.state.number > refused):
+                now = self._parameters(piece)
+                if now.values != parameters[id(piece)].values:
+                    parameters[id(piece)] = now
+                    changed.add(piece.state.number)
+            if changed:
+                again = [piece for piece in pieces if piece.state.number in changed]
+                found.update(self._findings(again, parameters))
+
+    def _parameters(self, piece: _Piece) -> ChunkParameters:
+        return self.context.chunk_parameters(piece.state, piece.chunk, piece.frame)  # type: ignore[arg-type]
+
+    def _findings(
+        self, pieces: list[_Piece], parameters: dict[int, ChunkParameters]
+    ) -> dict[int, FileReport]:
         """One validation of the pieces; the findings of each file, kept apart until the batch is settled."""
         from expectations.runner import ROWS, add_findings
 
-        parameters: list[ChunkParameters] = [
-            self.context.chunk_parameters(piece.state, piece.chunk, piece.frame) for piece in pieces
-        ]
         values: dict[str, set[object]] = {}
         notes: dict[int, dict[str, str]] = {}
         scratch: dict[int, FileReport] = {}
-        for piece, piece_parameters in zip(pieces, parameters, strict=True):
+        for piece in pieces:
+            piece_parameters = parameters[id(piece)]
             for name, listed in piece_parameters.values.items():
                 values.setdefault(name, set()).update(listed)
             number = piece.state.number
             for name, note in piece_parameters.notes.items():
                 notes.setdefault(number, {}).setdefault(name, note)
             report = scratch.setdefault(number, FileReport(landing_file=piece.state.landing_file))
-            report.rows_checked += len(piece.frame)
+            report.rows_checked += len(piece.frame)  # type: ignore[arg-type]
             for rule, column, message in piece_parameters.warnings:
                 finding = report.finding(rule, column, "warning", message)
                 if not finding.count:
