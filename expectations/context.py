@@ -160,7 +160,7 @@ class ValidationContext:
             finally:
                 self.connection.unregister("quality_chunk_ids")
             used_elsewhere.update(dict(rows))
-        if len(ids) and any(f.number < state.number for f in self.files):
+        if len(ids) and any(f.number < state.number and f.chunk_keys for f in self.files):
             # One sorted lookup against every file's keys at once (a loop over files made a backfill of many
             # months quadratic), then only the matches are sorted out: earlier, not refused, another month.
             earlier = {f.number: f for f in self._earlier_files(state) if f.month != state.month}
@@ -283,22 +283,30 @@ class _KeyIndex:
 
     Kept as a few sorted runs, merged like a binary counter (a run is merged into the one before it once
     it is as long), so adding chunk after chunk costs O(n log n) in all and a lookup searches a few runs.
+    Chunks are only indexed when a lookup needs them: checking one file alone builds no index at all.
     """
 
     def __init__(self) -> None:
         self._runs: list[tuple[np.ndarray, np.ndarray]] = []
+        self._waiting: list[tuple[np.ndarray, int]] = []
 
     def add(self, hashes: np.ndarray, owner: int) -> None:
-        order = np.argsort(hashes, kind="stable")
-        self._runs.append((hashes[order], np.full(len(hashes), owner)))
-        while len(self._runs) > 1 and len(self._runs[-1][0]) >= len(self._runs[-2][0]):
-            (a, a_owners), (b, b_owners) = self._runs.pop(-2), self._runs.pop()
-            merged, owners = np.concatenate((a, b)), np.concatenate((a_owners, b_owners))
-            order = np.argsort(merged, kind="stable")
-            self._runs.append((merged[order], owners[order]))
+        self._waiting.append((hashes, owner))
+
+    def _index_waiting(self) -> None:
+        for hashes, owner in self._waiting:
+            order = np.argsort(hashes, kind="stable")
+            self._runs.append((hashes[order], np.full(len(hashes), owner, dtype=np.int32)))
+            while len(self._runs) > 1 and len(self._runs[-1][0]) >= len(self._runs[-2][0]):
+                (a, a_owners), (b, b_owners) = self._runs.pop(-2), self._runs.pop()
+                merged, owners = np.concatenate((a, b)), np.concatenate((a_owners, b_owners))
+                order = np.argsort(merged, kind="stable")
+                self._runs.append((merged[order], owners[order]))
+        self._waiting = []
 
     def owners(self, hashes: np.ndarray, other_than: int) -> list[tuple[int, list[int]]]:
         """(position in `hashes`, files holding it) for each hash found in a file other than `other_than`."""
+        self._index_waiting()
         found: dict[int, list[int]] = {}
         for run, owners in self._runs:
             if not len(run):

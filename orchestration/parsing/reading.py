@@ -424,69 +424,72 @@ def _without_blank_rows(rows: pa.Table, columns: list[str]) -> pa.Table:
     return rows.filter(pc.invert(blank))
 
 
+def _arrow_blocks(layout: _CsvLayout) -> Iterator[bytes]:
+    """The file after its header, as UTF-8 blocks of whole lines (a file `_plainly_quoted` vouches for has
+    no line break inside a value, so any line break ends a row)."""
+    with layout.path.open("rb") as handle:
+        handle.readline()  # the header: one line, checked already
+        carry = b""
+        while block := handle.read(_ARROW_BLOCK_BYTES):
+            data = carry + block
+            cut = data.rfind(b"\n") + 1
+            carry, data = data[cut:], data[:cut]
+            if data:
+                yield data if layout.encoding != ENCODING_WINDOWS_1252 else data.decode("cp1252").encode()
+        if carry:
+            yield carry if layout.encoding != ENCODING_WINDOWS_1252 else carry.decode("cp1252").encode()
+
+
 def _arrow_chunks(layout: _CsvLayout, chunk_rows: int) -> Iterator[RawTable]:
     """Rows read by Arrow's CSV reader (for a file `_plainly_quoted` vouches for): line n is row n.
 
-    Should Arrow still stop (a row with more or fewer values than the header), the Python reader takes over
-    from the first row not yet yielded, and reports the problem in its own words.
+    The file is handed to Arrow a few megabytes of whole lines at a time, so memory follows the block, not
+    the file. Should Arrow stop (a row with more or fewer values than the header), the Python reader takes
+    over from the first row not yet yielded, and reports the problem in its own words.
     """
     columns = [f"c{i}" for i in range(layout.width)]
-    reader_options = pa_csv.ReadOptions(
-        skip_rows=1,
-        column_names=columns,
-        block_size=_ARROW_BLOCK_BYTES,
-        encoding=_ARROW_CODECS[layout.encoding],
-    )
+    read_options = pa_csv.ReadOptions(column_names=columns, use_threads=False)
     parse_options = pa_csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False)
     convert_options = pa_csv.ConvertOptions(
         column_types=dict.fromkeys(columns, pa.large_string()), strings_can_be_null=False
     )
     names = [layout.plan.names[i] for i in layout.kept]
+
+    def table(rows: pa.Table) -> RawTable:
+        text = {
+            name: pd.array(rows.column(columns[i]), dtype=TEXT)
+            for name, i in zip(names, layout.kept, strict=True)
+        }
+        return layout.table(pd.DataFrame({SOURCE_ROW: rows.column(SOURCE_ROW).to_numpy(), **text}))
+
     pending: list[pa.Table] = []
     pending_rows = 0
     next_row = layout.header_row + 1
     last_yielded = 0
     yielded = False
-
-    def table(rows: pa.Table) -> RawTable:
-        frame = pd.DataFrame(
-            {
-                SOURCE_ROW: rows.column(SOURCE_ROW).to_numpy(),
-                **{
-                    name: pd.array(rows.column(columns[i]), dtype=TEXT)
-                    for name, i in zip(names, layout.kept, strict=True)
-                },
-            }
-        )
-        return layout.table(frame)
-
     try:
-        with pa_csv.open_csv(layout.path, reader_options, parse_options, convert_options) as batches:
-            for batch in batches:
-                rows = pa.Table.from_batches([batch])
-                numbers = pa.array(np.arange(next_row, next_row + rows.num_rows, dtype=np.int64))
-                next_row += rows.num_rows
-                rows = rows.append_column(SOURCE_ROW, numbers)
-                rows = _without_blank_rows(rows, columns)
-                pending.append(rows)
-                pending_rows += rows.num_rows
-                while pending_rows >= chunk_rows:
-                    combined = pa.concat_tables(pending)
-                    chunk, rest = combined.slice(0, chunk_rows), combined.slice(chunk_rows)
-                    yield table(chunk)
-                    yielded = True
-                    last_yielded = chunk.column(SOURCE_ROW)[-1].as_py()
-                    pending, pending_rows = [rest], rest.num_rows
+        for block in _arrow_blocks(layout):
+            rows = pa_csv.read_csv(pa.py_buffer(block), read_options, parse_options, convert_options)
+            numbers = pa.array(np.arange(next_row, next_row + rows.num_rows, dtype=np.int64))
+            next_row += rows.num_rows
+            rows = _without_blank_rows(rows.append_column(SOURCE_ROW, numbers), columns)
+            pending.append(rows)
+            pending_rows += rows.num_rows
+            while pending_rows >= chunk_rows:
+                combined = pa.concat_tables(pending).combine_chunks()
+                chunk, rest = combined.slice(0, chunk_rows), combined.slice(chunk_rows)
+                yield table(chunk)
+                yielded = True
+                last_yielded = chunk.column(SOURCE_ROW)[-1].as_py()
+                pending, pending_rows = [rest], rest.num_rows
     except pa.ArrowInvalid:
         yield from _python_chunks(layout, chunk_rows, after_row=last_yielded)
         return
     if pending_rows or not yielded:
-        combined = pa.concat_tables(pending) if pending else None
-        if combined is None:
-            frame = _frame(names, [], [])
-            yield layout.table(frame)
+        if pending:
+            yield table(pa.concat_tables(pending))
         else:
-            yield table(combined)
+            yield layout.table(_frame(names, [], []))
 
 
 def _csv_header(path: Path, records: Iterator[tuple[int, list[str]]]) -> tuple[int, list[str]]:

@@ -2,8 +2,9 @@
 
 Files reach a million rows, so every parser is vectorised: it works on the *distinct* values of a column
 (dates, months, years and codes repeat a lot) with pandas string methods, and maps the answers back to
-the rows. Patterns say `[0-9]` and `[ \t\xa0]`, not `\d` and `\s`, so that pandas runs them in Arrow's RE2
-engine rather than value by value in Python. Each parser returns a `ParseResult`:
+the rows. Patterns spell digits and spaces out (`[0-9]`; a space, a tab or a no-break space) rather than
+use the shorthand classes, so that pandas runs them in Arrow's RE2 engine, not value by value in Python.
+Each parser returns a `ParseResult`:
 
 - `values`: the parsed values, missing (NA/NaT) where the cell was blank or invalid;
 - `invalid`: True where a value is present but cannot be read, so the caller can name the exact rows;
@@ -175,7 +176,9 @@ REASON_MONEY_TOO_LARGE = "an amount of money too large to be real (more than 16 
 def _parse_money_distinct(distinct: pd.Series) -> _Parsed:
     valid_shape = distinct.str.fullmatch(_MONEY)
     negative = distinct.str.contains(r"[-(]", regex=True)
-    parts = distinct.str.replace(r"[^0-9.]", "", regex=True).str.extract(r"^(?P<int>[0-9]*)(?:\.(?P<dec>[0-9]*))?$")
+    parts = distinct.str.replace(r"[^0-9.]", "", regex=True).str.extract(
+        r"^(?P<int>[0-9]*)(?:\.(?P<dec>[0-9]*))?$"
+    )
     integer = parts["int"].fillna("").str.lstrip("0")
     integer = integer.where(integer != "", "0")
     decimals = parts["dec"].fillna("").str.pad(2, side="right", fillchar="0")
@@ -218,7 +221,8 @@ def money_to_pence(values: pd.Series) -> pd.Series:
 
 # ------------------------------------------------------------------------------------------------ dates
 
-_TIME = r"(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"  # Excel datetimes arrive as `2025-10-03 00:00:00`
+# Excel datetimes arrive as `2025-10-03 00:00:00`
+_TIME = r"(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
 _ISO_DATE = rf"^(?P<y>[1-9][0-9]{{3}})-(?P<m>[0-9]{{2}})-(?P<d>[0-9]{{2}}){_TIME}$"
 _UK_DATE = rf"^(?P<d>[0-9]{{1,2}})/(?P<m>[0-9]{{1,2}})/(?P<y>[1-9][0-9]{{3}}){_TIME}$"
 _TWO_DIGIT_YEAR = rf"[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{2}}{_TIME}"
@@ -402,7 +406,9 @@ def parse_academic_year(series: pd.Series) -> ParseResult:
 
 # ------------------------------------------------------------------------------------- numbers and periods
 
-_NUMBER = r"^(?P<sign>[-+]?)(?P<digits>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?P<fraction>\.[0-9]+)?(?P<percent>%?)$"
+_NUMBER = (
+    r"^(?P<sign>[-+]?)(?P<digits>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?P<fraction>\.[0-9]+)?(?P<percent>%?)$"
+)
 REASON_NUMBER = "not a number (e.g. 12.5)"
 
 
