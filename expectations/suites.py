@@ -12,10 +12,16 @@ Each expectation carries in its `meta` what a finance officer is told when it fa
 - `scope`: `rows` (run on every chunk of the file) or `file` (run once on the file's summary).
 Severity is Great Expectations' own: `critical` refuses the file, `warning` is shown and does not block.
 
-The suites run on the tables of `orchestration/quality/frames.py`: a contract column as delivered is under
-its own name, its typed value under `<column>__value`. Values that depend on the warehouse or on earlier
-chunks (ids already used, placements in the newest snapshot) are `$PARAMETER`s supplied at validation time.
-Great Expectations builds suites inside a context: get them through `expectations.validate.SuiteRunner`.
+The suites run on the tables of `frames.py`, many files at once: a contract column as delivered is under
+its own name, its typed value under `<column>__value`, and keys scoped to their file under `row_key`. Values
+that depend on the warehouse or on other chunks and files (ids already used, placements in the newest
+snapshot) are `$PARAMETER`s supplied at validation time (`context.py`).
+Great Expectations builds suites inside a context: get them through `runner.SuiteRunner`.
+
+To add a rule: a row-level rule is one more `_expect(...)` in the dataset's list in `_DATASET_RULES` (give
+`frames.py` a derived column if it needs one); a file-level rule uses `scope=FILE` on a column of the file
+summary (`frames.file_summary_builder`); a rule against the warehouse or other files gets its values from a
+`$PARAMETER` computed in `context.ValidationContext.chunk_parameters` (add its name to `PARAMETERS`).
 """
 
 from __future__ import annotations
@@ -27,16 +33,16 @@ import great_expectations.expectations as gxe
 from great_expectations.expectations.row_conditions import Column as RowColumn
 
 from expectations.custom import ExpectColumnValuesToBeValidUpns
-from orchestration.contract import CHARACTERISTICS_BY_GROUP, DATASETS, Column, Dataset
-from orchestration.parsing.values import PARSERS
-from orchestration.quality.frames import ROW_KEY, SCHOOL_OUTCOME_COUNTS, value_column
-from orchestration.quality.rules import (
+from expectations.frames import CHARACTERISTIC_PAIR, ROW_KEY, SCHOOL_OUTCOME_COUNTS, value_column
+from expectations.rules import (
     FORMULA_START_REGEX,
     MAX_PLAUSIBLE_ANNUAL_COST_GBP,
     TOTAL_ROW_REGEX,
     UNUSUAL_MONTH_FACTOR,
     key_column_label,
 )
+from orchestration.contract import CHARACTERISTICS_BY_GROUP, DATASETS, Column, Dataset
+from orchestration.parsing.values import PARSERS
 
 ROWS = "rows"
 FILE = "file"
@@ -168,46 +174,41 @@ def _parse_expectation(column: Column):
 
 
 def _uniqueness_expectations(dataset: Dataset) -> list:
+    """A key appears once in its file: within the rows validated together, and against earlier chunks.
+
+    Both run on `row_key` (the key prefixed with its file's number), so many files validated together are
+    each held to their own uniqueness, never to each other's.
+    """
     keys = dataset.unique_key
     label = key_column_label(dataset)
     if len(keys) == 1:
         key = keys[0]
+        rule, example = f"duplicate_{key}", None
         message = (
             f"{{count}} [row shares its|rows share their] {key} with another row of this file "
             f"({{examples}}); each {key} must appear once"
         )
-        within = _expect(
-            gxe.ExpectColumnValuesToBeUnique, rule=f"duplicate_{key}", about=key, column=key, message=message
+    else:
+        key, rule, example = label, "duplicate_row", " ".join(f"{{{part}}}" for part in keys)
+        message = (
+            f"{{count}} [row repeats|rows repeat] the {label} of another row of this file ({{examples}}); "
+            "each must appear once"
         )
-        across = _expect(
-            gxe.ExpectColumnValuesToNotBeInSet,
-            rule=f"duplicate_{key}",
-            about=key,
-            column=key,
-            message=message,
-            value_set={"$PARAMETER": "keys_in_earlier_chunks"},
-        )
-        return [within, across]
-    message = (
-        f"{{count}} [row repeats|rows repeat] the {label} of another row of this file ({{examples}}); "
-        "each must appear once"
-    )
-    example = " ".join(f"{{{key}}}" for key in keys)
     within = _expect(
-        gxe.ExpectCompoundColumnsToBeUnique,
-        rule="duplicate_row",
-        about=label,
+        gxe.ExpectColumnValuesToBeUnique,
+        rule=rule,
+        about=key,
+        column=ROW_KEY,
         message=message,
         example=example,
-        column_list=list(keys),
     )
     across = _expect(
         gxe.ExpectColumnValuesToNotBeInSet,
-        rule="duplicate_row",
-        about=label,
+        rule=rule,
+        about=key,
+        column=ROW_KEY,
         message=message,
         example=example,
-        column=ROW_KEY,
         value_set={"$PARAMETER": "keys_in_earlier_chunks"},
     )
     return [within, across]
@@ -275,7 +276,7 @@ def _ledger_rules() -> list:
             gxe.ExpectColumnValuesToNotBeInSet,
             rule="duplicate_transaction_id_across_deliveries",
             about="transaction_id",
-            column="transaction_id",
+            column=ROW_KEY,
             value_set={"$PARAMETER": "transaction_ids_in_other_deliveries"},
             message="{count} transaction [id was|ids were] already loaded from {other_files} ({examples}): a "
             "transaction id is unique across all months; to correct an earlier month, deliver that "
@@ -382,14 +383,13 @@ def _school_outcomes_rules() -> list:
             example="{sessions_missed} missed of {sessions_possible}",
             message="{count} [row has|rows have] more sessions missed than possible ({examples})",
         ),
+        # On one derived column: Great Expectations checks column pairs row by row in Python (seconds).
         _expect(
-            gxe.ExpectColumnPairValuesToBeInSet,
+            gxe.ExpectColumnValuesToBeInSet,
             rule="characteristic_not_in_group",
             about="characteristic",
-            column_A="characteristic_group",
-            column_B="characteristic",
-            value_pairs_set=pairs,
-            ignore_row_if="either_value_is_missing",
+            column=CHARACTERISTIC_PAIR,
+            value_set=[f"{group}: {characteristic}" for group, characteristic in pairs],
             example="{characteristic_group}: {characteristic}",
             message="{count} [row has|rows have] a characteristic that does not belong to [its|their] "
             "characteristic_group ({examples})",
@@ -443,7 +443,8 @@ def build_suite(dataset_name: str) -> gx.ExpectationSuite:
         expectations += _column_expectations(dataset, column)
     expectations += _uniqueness_expectations(dataset)
     expectations += _DATASET_RULES.get(dataset.name, list)()
-    for expectation in expectations:
+    for number, expectation in enumerate(expectations):
+        expectation.meta["number"] = number  # results come back in another order: this finds them
         suite.add_expectation(expectation)
     return suite
 

@@ -17,7 +17,7 @@ import click
 from orchestration.settings import Settings
 
 if TYPE_CHECKING:
-    from orchestration.quality.check import FolderCheck
+    from expectations.folder import FolderCheck
 
 _HOME_HELP = (
     "Folder for the warehouse, archive, quarantine and reports. Default: $HIGHNEEDS_HOME, else ./.highneeds"
@@ -108,6 +108,14 @@ def main() -> None:
     help="Last month of data. Default: the last complete calendar month.",
 )
 @click.option(
+    "--layout",
+    type=click.Choice(["contract", "local"]),
+    default="contract",
+    show_default=True,
+    help="contract: the contract's header names; local: an LA's own headers plus personal columns the "
+    "platform must drop, and a highneeds.yaml whose `columns:` map reads them.",
+)
+@click.option(
     "--home",
     default=None,
     type=click.Path(file_okay=False, path_type=Path),
@@ -126,6 +134,7 @@ def demo(
     seed: int,
     scale: str,
     latest_month: str | None,
+    layout: str,
     home: Path | None,
     config_file: Path | None,
 ) -> None:
@@ -134,12 +143,14 @@ def demo(
     from orchestration.config import CONFIG_FILE_NAME
     from orchestration.demo.generate import default_latest_month, generate_demo
     from orchestration.demo.installation import write_demo_config
+    from orchestration.demo.layouts import apply_layout, columns_map
 
     _show_progress()
     started = time.monotonic()
     summary = generate_demo(
         landing, seed=seed, scale=scale, latest_month=latest_month or default_latest_month()
     )
+    apply_layout(landing, layout)  # type: ignore[arg-type]
     click.echo(
         f"Wrote {len(summary.files)} landing files to {landing.resolve()} "
         f"in {time.monotonic() - started:.1f}s"
@@ -148,8 +159,10 @@ def demo(
         click.echo(f"  {dataset:<18} {rows:>10,} rows")
     click.echo(f"Planted effects (ground truth): {summary.ground_truth_path}")
     config_path = config_file or Settings.from_env(home=home).home / CONFIG_FILE_NAME
-    if write_demo_config(config_path):
-        click.echo(f"Configuration (LA 916, listed neighbours): {config_path.resolve()}")
+    columns = columns_map(layout) or None  # type: ignore[arg-type]
+    if write_demo_config(config_path, columns=columns):
+        mapping = ", the local headers' map" if columns else ""
+        click.echo(f"Configuration (LA 916, listed neighbours{mapping}): {config_path.resolve()}")
     else:
         click.echo(
             f"Kept {config_path.resolve()}: it was not written by `highneeds demo`. The demo county expects "
@@ -206,8 +219,8 @@ def check(landing: Path, home: Path | None, config_file: Path | None, as_json: b
     2 when the configuration file is refused.
     """
     settings = _settings(home, landing, config_file)
-    from orchestration.quality.check import check_landing_folder
-    from orchestration.quality.report import problems_json
+    from expectations.folder import check_landing_folder
+    from expectations.report import problems_json
 
     outcome = check_landing_folder(settings)
     if as_json:
@@ -218,11 +231,13 @@ def check(landing: Path, home: Path | None, config_file: Path | None, as_json: b
 
 
 def _echo_check(outcome: FolderCheck) -> None:
-    from orchestration.quality.report import safe_json
+    from expectations.report import safe_json
 
     refused = [report for report in outcome.reports if report.refused]
     for problem in outcome.folder_problems:
         click.echo(f"! {safe_json(str(problem))}")
+    for entry in outcome.ignored:
+        click.echo(f"- {safe_json(entry.name)}: ignored: {safe_json(entry.reason)}")
     for report in outcome.reports:
         mark = "✗" if report.refused else ("!" if report.warnings else "✓")
         verdict = "would be REFUSED" if report.refused else f"{report.rows_checked:,} rows, ok"
@@ -230,23 +245,18 @@ def _echo_check(outcome: FolderCheck) -> None:
             mark, verdict = "=", "loaded already, unchanged"
         click.echo(f"{mark} {report.name}: {verdict}")
         for problem in report.problems:
-            where = ", ".join(
-                part
-                for part in (_rows_text(problem.rows), f"column '{problem.column}'" if problem.column else "")
-                if part
-            )
+            where = problem.where()
             label = "error" if problem.severity == "error" else "warning"
             click.echo(f"    {label} [{problem.rule}]{' ' + where if where else ''}: {problem.message}")
+    ignored = (
+        f", {len(outcome.ignored)} other entr{'y' if len(outcome.ignored) == 1 else 'ies'} ignored"
+        if outcome.ignored
+        else ""
+    )
     click.echo(
         f"Checked {len(outcome.reports)} file(s): {len(refused)} would be refused, "
-        f"{sum(len(r.warnings) for r in outcome.reports)} warning(s)."
+        f"{sum(len(r.warnings) for r in outcome.reports)} warning(s){ignored}."
     )
-
-
-def _rows_text(rows: tuple[int, ...]) -> str:
-    from orchestration.parsing.errors import format_rows
-
-    return format_rows(rows)
 
 
 @main.command()

@@ -1,18 +1,21 @@
 """Loading landing files into the warehouse's `raw` schema, through the quality gate.
 
 Each new or changed file of a dataset is copied out of the landing folder (so what is checked is exactly
-what is loaded, even if the shared drive changes under us), checked chunk by chunk against its suite
-(`orchestration/quality/`), and its clean chunks are staged in scratch tables. A file with an error is
-copied to quarantine with its report and left out. Only when every file has been checked does one
-transaction replace the months of the files that passed (or the whole reference table). So a bad file
-never changes what the warehouse holds for its month, and the good files of the same dataset still load.
-The landing folder is only ever read; copies go to the archive and to quarantine.
+what is loaded, even if the shared drive changes under us), checked by the quality gate (`expectations/`,
+which hands back the rows of files that pass, staged here in scratch tables), and only contract columns
+are kept: names and dates of birth are turned into ages, UPNs into pseudonyms, and columns outside the
+contract never get this far. A file with an error is copied to quarantine with its report and left out.
+Only when every file has been checked does one transaction replace the months of the files that passed
+(or the whole reference table), log each load, and record what became of every file of the landing folder
+(`quality.landing_files`). So a bad file never changes what the warehouse holds for its month, and the good
+files of the same dataset still load. The landing folder is only ever read; copies go to the archive and to
+quarantine, and links or files reaching outside it are never opened.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Collection
@@ -23,21 +26,25 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.conform import ConformedTable
-from orchestration.contract import Dataset, LandingFile, landing_files
-from orchestration.parsing.reading import RawTable
-from orchestration.problems import Problem
+from expectations.conform import ConformedTable
+from expectations.context import ValidationContext
+from expectations.folder import IgnoredEntry, file_sha256, scan_landing_folder
+from expectations.gate import FileToCheck, check_dataset_files, duplicate_deliveries, make_runner
+from expectations.problems import Problem
+from expectations.quarantine import quarantine_file
+from expectations.report import FileReport, LandingFilesRefused, message_path
+from orchestration.contract import Dataset, LandingFile
+from orchestration.parsing.headers import header_map_for
 from orchestration.pseudonymise import age_in_years, national_curriculum_year, pseudonymise_upns
-from orchestration.quality.check import check_landing_file, duplicate_deliveries
-from orchestration.quality.context import ValidationContext
-from orchestration.quality.quarantine import quarantine_file
-from orchestration.quality.report import FileReport, LandingFilesRefused, message_path
-from orchestration.quality.rules import CHUNK_ROWS
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
 
 RAW_SCHEMA = "raw"
 LOAD_LOG = f"{RAW_SCHEMA}._file_loads"
+OUTCOME_SCHEMA = "quality"
+LANDING_FILES = f"{OUTCOME_SCHEMA}.landing_files"
+"""What became of every file of the landing folder, per dataset and check: see `landing_file_outcomes`.
+Kept out of `raw`, which holds what was loaded: a refused file leaves `raw` exactly as it was."""
 STAGING_SCHEMA = "_ingest_staging"
 """Scratch tables holding a file's checked rows until the load's transaction moves them into `raw`."""
 
@@ -60,13 +67,14 @@ _LINEAGE_COLUMNS = {
     "_source_sha256": "varchar",
     "_source_row": "bigint",
     "_loaded_at": "timestamp",
-    "_extra_columns": "varchar",
 }
 _DERIVED_PLACEMENT_COLUMNS = {
     "pupil_pseudonym": "varchar",
     "age_at_extract": "integer",
     "nc_year_at_extract": "integer",
 }
+_RETIRED_COLUMNS = ("_extra_columns",)
+"""Columns raw tables once had and must lose (contract v2: nothing outside the contract is stored)."""
 
 
 def raw_table_columns(dataset: Dataset) -> dict[str, str]:
@@ -83,23 +91,26 @@ def raw_table_columns(dataset: Dataset) -> dict[str, str]:
 
 
 def ensure_raw_tables(connection: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
+    """Create the dataset's raw table and the logs, and bring a warehouse of an older version up to date."""
     connection.execute(f"create schema if not exists {RAW_SCHEMA}")
     column_sql = ", ".join(f"{name} {sql_type}" for name, sql_type in raw_table_columns(dataset).items())
     connection.execute(f"create table if not exists {RAW_SCHEMA}.{dataset.name} ({column_sql})")
+    for retired in _RETIRED_COLUMNS:
+        connection.execute(f"alter table {RAW_SCHEMA}.{dataset.name} drop column if exists {retired}")
     connection.execute(
         f"""create table if not exists {LOAD_LOG} (
             dataset varchar, extract_month varchar, source_file varchar, source_sha256 varchar,
             row_count bigint, loaded_at timestamp, archived_as varchar, replaced boolean
         )"""
     )
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    connection.execute(f"alter table {LOAD_LOG} add column if not exists dropped_columns varchar[]")
+    connection.execute(f"create schema if not exists {OUTCOME_SCHEMA}")
+    connection.execute(
+        f"""create table if not exists {LANDING_FILES} (
+            file varchar, dataset varchar, month varchar, outcome varchar, reason varchar,
+            checked_at timestamp
+        )"""
+    )
 
 
 def extract_date(landing_file: LandingFile, loaded_at: datetime) -> date:
@@ -131,13 +142,6 @@ def shape_for_raw_table(
     out["_source_sha256"] = sha256
     out["_source_row"] = typed["source_row"].astype("int64")
     out["_loaded_at"] = loaded_at
-    if conformed.extra_columns:
-        extras = conformed.extras[conformed.extra_columns]
-        out["_extra_columns"] = [
-            json.dumps(record, ensure_ascii=False) for record in extras.to_dict("records")
-        ]
-    else:
-        out["_extra_columns"] = None
     return out
 
 
@@ -163,6 +167,8 @@ class LoadResult:
     months_replaced: list[str] = field(default_factory=list)
     reports: list[FileReport] = field(default_factory=list)
     """One per file checked in this run (unchanged files are not checked again)."""
+    ignored: list[IgnoredEntry] = field(default_factory=list)
+    """Entries of the landing folder that are not landing files: named like this dataset, or like none."""
     data_docs: Path | None = None
 
     @property
@@ -175,10 +181,14 @@ class LoadResult:
 
 
 def stage_copy(source: Path, staging_dir: Path) -> tuple[Path, str]:
-    """Copy a landing file out of the landing folder, hashing it on the way; (copy, sha256)."""
+    """Copy a landing file out of the landing folder, hashing it on the way; (copy, sha256).
+
+    Opened without following links, so a file swapped for a link since the folder was scanned is not read.
+    """
     target = staging_dir / source.name
     digest = hashlib.sha256()
-    with source.open("rb") as reader, target.open("wb") as writer:
+    descriptor = os.open(source, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(descriptor, "rb") as reader, target.open("wb") as writer:
         for block in iter(lambda: reader.read(1 << 20), b""):
             digest.update(block)
             writer.write(block)
@@ -201,7 +211,7 @@ class StagedFile:
     """A file being checked, its clean rows waiting in a scratch table for the load's transaction."""
 
     landing_file: LandingFile
-    staged_path: Path
+    """The copy being checked (its path is in the staging folder, its name the landing file's)."""
     sha256: str
     table: str
     rows: int = 0
@@ -209,10 +219,6 @@ class StagedFile:
     @property
     def month_key(self) -> str:
         return self.landing_file.extract_month or ""
-
-
-def _staging_table(dataset: Dataset, number: int) -> str:
-    return f"{STAGING_SCHEMA}.{dataset.name}__{number}"
 
 
 def _drop_staging_tables(connection: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
@@ -225,53 +231,63 @@ def _drop_staging_tables(connection: duckdb.DuckDBPyConnection, dataset: Dataset
         connection.execute(f"drop table if exists {STAGING_SCHEMA}.{name}")
 
 
-class _ChunkStager:
-    """The sink `check_landing_file` hands each clean chunk to: shaped for the raw table and staged.
+class _StagingSink:
+    """Where the gate hands the rows of files that pass: shaped for the raw table and staged.
 
     Staged rows are committed as they come, outside the load's transaction, so a million-row file does
     not sit in memory as one uncommitted insert; they reach `raw` only in that transaction.
     """
 
     def __init__(
-        self, connection: duckdb.DuckDBPyConnection, staged: StagedFile, loaded_at: datetime, key: bytes
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        staged: dict[str, StagedFile],
+        loaded_at: datetime,
+        key: bytes,
     ) -> None:
         self.connection = connection
         self.staged = staged
         self.loaded_at = loaded_at
         self.key = key
-        dataset = staged.landing_file.dataset
-        self.columns = raw_table_columns(dataset)
-        column_sql = ", ".join(f"{name} {sql_type}" for name, sql_type in self.columns.items())
-        connection.execute(f"create or replace table {staged.table} ({column_sql})")
+        self._created: set[str] = set()
 
-    def __call__(self, raw_chunk: RawTable, conformed: ConformedTable) -> None:
-        frame = shape_for_raw_table(
-            conformed, self.staged.landing_file, self.staged.sha256, self.loaded_at, self.key
-        )
-        select_list = ", ".join(
-            f"cast({name} as {sql_type}) as {name}" for name, sql_type in self.columns.items()
-        )
+    def add(self, landing_file: LandingFile, conformed: ConformedTable) -> None:
+        staged = self.staged[landing_file.name]
+        columns = raw_table_columns(landing_file.dataset)
+        if staged.table not in self._created:
+            column_sql = ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items())
+            self.connection.execute(f"create or replace table {staged.table} ({column_sql})")
+            self._created.add(staged.table)
+        frame = shape_for_raw_table(conformed, landing_file, staged.sha256, self.loaded_at, self.key)
+        select_list = ", ".join(f"cast({name} as {sql_type}) as {name}" for name, sql_type in columns.items())
         self.connection.register("staged_chunk", frame)
         try:
             self.connection.execute(
-                f"insert into {self.staged.table} by name select {select_list} from staged_chunk"
+                f"insert into {staged.table} by name select {select_list} from staged_chunk"
             )
         finally:
             self.connection.unregister("staged_chunk")
-        self.staged.rows += len(frame)
+        staged.rows += len(frame)
+
+    def discard(self, landing_file: LandingFile) -> None:
+        staged = self.staged.get(landing_file.name)
+        if staged is not None and staged.table in self._created:
+            self.connection.execute(f"drop table if exists {staged.table}")
+            self._created.discard(staged.table)
+            staged.rows = 0
 
 
 def write_staged_files(
     connection: duckdb.DuckDBPyConnection,
     dataset: Dataset,
-    staged_files: list[StagedFile],
+    accepted: list[tuple[StagedFile, FileReport]],
     archived: dict[str, Path],
     previously_loaded: dict[str, str],
     loaded_at: datetime,
 ) -> None:
     """Replace each staged file's month (or the whole reference table) inside the caller's transaction."""
     table = f"{RAW_SCHEMA}.{dataset.name}"
-    for staged in staged_files:
+    for staged, report in accepted:
         if dataset.periodic:
             connection.execute(
                 f"delete from {table} where coalesce(_extract_month, '') = ?", [staged.month_key]
@@ -280,7 +296,9 @@ def write_staged_files(
             connection.execute(f"delete from {table}")
         connection.execute(f"insert into {table} by name select * from {staged.table}")
         connection.execute(
-            f"insert into {LOAD_LOG} values (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"""insert into {LOAD_LOG} (dataset, extract_month, source_file, source_sha256, row_count,
+                    loaded_at, archived_as, replaced, dropped_columns)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 dataset.name,
                 staged.month_key,
@@ -290,8 +308,70 @@ def write_staged_files(
                 loaded_at,
                 str(archived[staged.landing_file.name]),
                 staged.month_key in previously_loaded,
+                list(report.dropped_columns),
             ],
         )
+
+
+def _record_outcomes(
+    connection: duckdb.DuckDBPyConnection, dataset: Dataset, result: LoadResult, loaded_at: datetime
+) -> None:
+    """What became of each file of the landing folder in this check, inside the load's transaction."""
+    rows: list[tuple[str, str | None, str | None, str, str | None]] = []
+    months = {report.name: report.landing_file.extract_month for report in result.reports}
+    loaded = set(result.files_loaded)
+    for report in result.reports:
+        if report.name in loaded:
+            rows.append((report.name, dataset.name, months[report.name], "loaded", None))
+        elif report.refused:
+            rows.append((report.name, dataset.name, months[report.name], "refused", report.errors[0].message))
+    for name in result.files_unchanged:
+        rows.append((name, dataset.name, None, "unchanged", None))
+    for entry in result.ignored:
+        rows.append((entry.name, entry.dataset, None, "ignored", entry.reason))
+    if not rows:
+        return
+    connection.executemany(
+        f"insert into {LANDING_FILES} values (?, ?, ?, ?, ?, ?)", [(*row, loaded_at) for row in rows]
+    )
+
+
+@dataclass(frozen=True)
+class LandingFileOutcome:
+    """One file of the landing folder at the latest check of its dataset."""
+
+    file: str
+    dataset: str | None
+    month: str | None
+    outcome: str
+    """`loaded`, `unchanged`, `refused` or `ignored`."""
+    reason: str | None
+    checked_at: datetime
+
+
+def landing_file_outcomes(connection: duckdb.DuckDBPyConnection) -> list[LandingFileOutcome]:
+    """What became of every file of the landing folder, as of the latest check of each dataset.
+
+    For the run summary and the pack's data-quality table. Entries that belong to no dataset (a stray
+    `notes.txt`, a `corrections/` folder) are as of the latest check of any dataset. Empty for a warehouse
+    that has never loaded anything.
+    """
+    exists = connection.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [OUTCOME_SCHEMA, LANDING_FILES.split(".")[1]],
+    ).fetchall()[0][0]
+    if not exists:
+        return []
+    rows = connection.execute(
+        f"""with latest as (
+                select dataset, max(checked_at) as checked_at from {LANDING_FILES} group by dataset
+            )
+            select distinct f.file, f.dataset, f.month, f.outcome, f.reason, f.checked_at
+            from {LANDING_FILES} f
+            join latest l on f.dataset is not distinct from l.dataset and f.checked_at = l.checked_at
+            order by f.dataset nulls last, f.file"""
+    ).fetchall()
+    return [LandingFileOutcome(*row) for row in rows]
 
 
 def load_landing_dataset(
@@ -300,29 +380,31 @@ def load_landing_dataset(
     loaded_at: datetime | None = None,
     progress: Callable[[str], None] | None = None,
     raise_on_refusal: bool = True,
-    chunk_rows: int = CHUNK_ROWS,
     months: Collection[str] | None = None,
 ) -> LoadResult:
     """Check and load the dataset's new or changed landing files; unchanged files are skipped.
 
     Files with errors are quarantined and not loaded; the others are. Then, unless `raise_on_refusal` is
     False, `LandingFilesRefused` names the refused files (the Dagster asset reports them as failed checks
-    first). Loading the same folder twice is a no-op.
+    first). Loading the same folder twice loads nothing again.
     """
     if settings.landing is None:
         raise ValueError("no landing folder given: pass --landing DIR or set HIGHNEEDS_LANDING")
-    from expectations.validate import SuiteRunner  # Great Expectations takes seconds to import
-
     loaded_at = loaded_at or datetime.now().replace(microsecond=0)
     report = progress or (lambda _message: None)
-    files = landing_files(settings.landing, dataset.name)
+    scan = scan_landing_folder(settings.landing).for_dataset(dataset.name)
+    files, unread = scan.files, scan.refused
     if months is not None and dataset.periodic:
         wanted = set(months)
-        files = [landing_file for landing_file in files if landing_file.extract_month in wanted]
+        files = [f for f in files if f.extract_month in wanted]
+        unread = [f for f in unread if f.landing_file.extract_month in wanted]
     duplicates = duplicate_deliveries(files)
-    result = LoadResult(dataset=dataset.name)
+    result = LoadResult(dataset=dataset.name, ignored=scan.ignored)
+    for entry in scan.ignored:
+        if entry.dataset == dataset.name:  # the others are named once, by `highneeds check` and the summary
+            report(f"{dataset.name}: ignored {entry.name}: {entry.reason}")
     key = settings.pseudonym_key()
-    runner: SuiteRunner | None = None
+    header_map = header_map_for(dataset, settings.config.columns)
     settings.home.mkdir(parents=True, exist_ok=True)
 
     with (
@@ -333,49 +415,63 @@ def load_landing_dataset(
         connection.execute(f"create schema if not exists {STAGING_SCHEMA}")
         _drop_staging_tables(connection, dataset)  # left behind by a run that was killed
         previously_loaded = loaded_versions(connection, dataset)
-        context = ValidationContext(dataset, connection)
-        accepted: list[StagedFile] = []
+        to_check: list[FileToCheck] = list(unread)
+        staged: dict[str, StagedFile] = {}
+        for landing_file in files:
+            month = landing_file.extract_month or ""
+            if landing_file.name not in duplicates and previously_loaded.get(month) == file_sha256(
+                landing_file.path
+            ):
+                result.files_unchanged.append(landing_file.name)
+                continue
+            staged_path, sha256 = stage_copy(landing_file.path, Path(staging_dir))
+            copy = LandingFile(path=staged_path, dataset=dataset, extract_month=landing_file.extract_month)
+            table = f"{STAGING_SCHEMA}.{dataset.name}__{len(staged)}"
+            staged[landing_file.name] = StagedFile(copy, sha256, table)
+            to_check.append(FileToCheck(copy, sha256, duplicates.get(landing_file.name)))
+        if to_check:
+            report(f"{dataset.name}: checking {len(to_check)} file(s)")
+        runner = make_runner(settings.home) if any(f.refused_because is None for f in to_check) else None
         try:
-            for number, landing_file in enumerate(files):
-                month = landing_file.extract_month or ""
-                if landing_file.name not in duplicates and previously_loaded.get(month) == file_sha256(
-                    landing_file.path
-                ):
-                    result.files_unchanged.append(landing_file.name)
-                    continue
-                report(f"{dataset.name}: checking {landing_file.name}")
-                staged_path, sha256 = stage_copy(landing_file.path, Path(staging_dir))
-                staged_file = LandingFile(
-                    path=staged_path, dataset=dataset, extract_month=landing_file.extract_month
-                )
-                staged = StagedFile(staged_file, staged_path, sha256, table=_staging_table(dataset, number))
-                if landing_file.name in duplicates:
-                    file_report = FileReport(landing_file=staged_file, sha256=sha256)
-                    file_report.add_problem(duplicates[landing_file.name])
-                else:
-                    runner = runner or SuiteRunner(settings.home)
-                    stager = _ChunkStager(connection, staged, loaded_at, key)
-                    file_report = check_landing_file(
-                        staged_file, context, runner, sha256=sha256, sink=stager, chunk_rows=chunk_rows
-                    )
-                result.reports.append(file_report)
-                if file_report.refused:
-                    connection.execute(f"drop table if exists {staged.table}")
-                    quarantine_file(settings.quarantine_dir, file_report, staged_path, loaded_at)
+            result.reports = check_dataset_files(
+                to_check,
+                ValidationContext(dataset, connection),
+                runner,
+                header_map=header_map,
+                sink=_StagingSink(connection, staged, loaded_at, key),
+            )
+            accepted = [(staged[r.name], r) for r in result.reports if not r.refused]
+            for file_report in result.reports:
+                if file_report.dropped_columns:
                     report(
-                        f"{dataset.name}: REFUSED {landing_file.name} — {file_report.errors[0]} "
-                        f"(report: {message_path(file_report.quarantined_as)})"
+                        f"{dataset.name}: {file_report.name}: columns dropped, not stored: "
+                        + ", ".join(f"'{name}'" for name in file_report.dropped_columns)
                     )
+                if not file_report.refused:
                     continue
-                accepted.append(staged)
+                if file_report.name in staged:  # read (or a duplicate): keep a copy for the officer
+                    quarantine_file(
+                        settings.quarantine_dir,
+                        file_report,
+                        staged[file_report.name].landing_file.path,
+                        loaded_at,
+                    )
+                where = (
+                    f" (report: {message_path(file_report.quarantined_as)})"
+                    if file_report.quarantined_as
+                    else ""
+                )
+                report(f"{dataset.name}: REFUSED {file_report.name} — {file_report.errors[0]}{where}")
             archived = {
-                staged.landing_file.name: archive_copy(settings, dataset, staged.staged_path, staged.sha256)
-                for staged in accepted
+                name: archive_copy(settings, dataset, s.landing_file.path, s.sha256)
+                for name, s in ((s.landing_file.name, s) for s, _ in accepted)
             }
+            result.files_loaded = [s.landing_file.name for s, _ in accepted]
             # Everything was checked: only now does the warehouse change, all at once or not at all.
             connection.execute("begin transaction")
             try:
                 write_staged_files(connection, dataset, accepted, archived, previously_loaded, loaded_at)
+                _record_outcomes(connection, dataset, result, loaded_at)
                 connection.execute("commit")
             except BaseException:
                 connection.execute("rollback")
@@ -387,10 +483,9 @@ def load_landing_dataset(
 
     if runner is not None and runner.results_kept:
         result.data_docs = runner.build_data_docs()
-    result.files_loaded = [staged.landing_file.name for staged in accepted]
-    result.rows_loaded = sum(staged.rows for staged in accepted)
+    result.rows_loaded = sum(s.rows for s, _ in accepted)
     result.months_replaced = [
-        s.month_key for s in accepted if s.month_key in previously_loaded and s.month_key
+        s.month_key for s, _ in accepted if s.month_key in previously_loaded and s.month_key
     ]
     if result.refused and raise_on_refusal:
         raise LandingFilesRefused(result.refused)

@@ -6,6 +6,7 @@ import os
 import stat
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.contract import DATASETS
@@ -128,20 +129,55 @@ def test_without_a_key_in_the_environment_a_key_file_is_made_once_readable_by_th
     assert settings.pseudonym_key() == first and len(first) == 64
 
 
-def test_extra_columns_are_kept_in_raw_as_json(settings: Settings) -> None:
-    header = [*DATASETS["hn_ledger"].column_names, "Approver"]
+def test_extra_columns_are_dropped_and_only_their_names_reach_the_load_log(settings: Settings) -> None:
+    header = [*DATASETS["hn_ledger"].column_names, "Approver", "Approver e-mail"]
     write_landing_csv(
         settings.landing,
         "hn_ledger",
-        [ledger_line("T1", "2024-04", "1.2.5", "10.00", Approver="J Smith")],
+        [
+            ledger_line(
+                "T1", "2024-04", "1.2.5", "10.00", **{"Approver": "J Smith", "Approver e-mail": "js@x.org"}
+            )
+        ],
         month="2024-04",
         columns=header,
     )
-    load_landing_dataset(settings, DATASETS["hn_ledger"])
-    assert (
-        query(settings, "select _extra_columns from raw.hn_ledger")._extra_columns[0]
-        == '{"approver": "J Smith"}'
+    result = load_landing_dataset(settings, DATASETS["hn_ledger"])
+
+    columns = set(query(settings, "select * from raw.hn_ledger limit 0").columns)
+    assert columns == set(DATASETS["hn_ledger"].column_names) | {
+        "_extract_month",
+        "_source_file",
+        "_source_sha256",
+        "_source_row",
+        "_loaded_at",
+    }
+    logged = query(settings, "select dropped_columns from raw._file_loads").dropped_columns[0]
+    assert list(logged) == ["Approver", "Approver e-mail"]
+    warnings = {p.rule: p.message for p in result.warnings}
+    assert warnings["columns_dropped"].startswith("column 'Approver' is not in the contract and was dropped")
+    assert warnings["personal_data_dropped"].startswith(
+        "personal data dropped, not stored: column 'Approver e-mail'"
     )
+    everything = query(settings, "select * from raw.hn_ledger").astype(str).to_string()
+    assert "J Smith" not in everything and "js@x.org" not in everything
+
+
+def test_a_warehouse_of_the_first_contract_loses_its_extra_columns_on_the_next_load(
+    settings: Settings,
+) -> None:
+    _ledger_month(settings.landing, "2024-04", ["10.00"])
+    load_landing_dataset(settings, DATASETS["hn_ledger"])
+    with duckdb.connect(str(settings.warehouse)) as connection:  # as v1 left it: extra columns as JSON
+        connection.execute("alter table raw.hn_ledger add column _extra_columns varchar")
+        connection.execute("""update raw.hn_ledger set _extra_columns = '{"child name": "Alex Example"}'""")
+    _ledger_month(settings.landing, "2024-05", ["20.00"])
+
+    load_landing_dataset(settings, DATASETS["hn_ledger"])
+
+    columns = set(query(settings, "select * from raw.hn_ledger limit 0").columns)
+    assert "_extra_columns" not in columns
+    assert query(settings, "select count(*) as n from raw.hn_ledger").n[0] == 2
 
 
 def test_lineage_columns_name_the_file_its_hash_and_row(settings: Settings) -> None:

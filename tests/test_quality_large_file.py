@@ -1,4 +1,4 @@
-"""A million-row ledger is checked in chunks, in memory that does not grow with the file.
+"""A million-row ledger is checked in batches, in memory that does not grow with the file.
 
 The check runs in a subprocess so that its peak resident memory (`ru_maxrss`) is its own: first on a
 250,000-row file, then on a 1,000,000-row one. The high-water mark may rise with the chunk size, not with
@@ -25,10 +25,9 @@ _SCRIPT = textwrap.dedent(
     import json, resource, sys
     from pathlib import Path
 
-    from expectations.validate import SuiteRunner
+    from expectations.context import ValidationContext
+    from expectations.gate import FileToCheck, check_dataset_files, make_runner
     from orchestration.contract import identify_landing_file
-    from orchestration.quality.check import check_landing_file
-    from orchestration.quality.context import ValidationContext
 
     HEADER = ("transaction_id,period,posting_date,cost_centre,s251_line,provision_type,provider_urn,"
               "provider_name,placement_id,amount_gbp,description\\n")
@@ -46,14 +45,16 @@ _SCRIPT = textwrap.dedent(
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     folder = Path(sys.argv[1])
-    runner = SuiteRunner()
+    runner = make_runner()
     result = {"baseline_mb": peak_mb()}
     for label, rows in (("small", 250_000), ("large", 1_000_000)):
         path = folder / "hn_ledger_2025-10.csv"
         write_ledger(path, rows)
         landing_file = identify_landing_file(path)
         context = ValidationContext(landing_file.dataset, None)
-        report = check_landing_file(landing_file, context, runner, chunk_rows=int(sys.argv[2]))
+        (report,) = check_dataset_files(
+            [FileToCheck(landing_file)], context, runner, batch_rows=int(sys.argv[2])
+        )
         result[label] = {
             "rows": report.rows_checked,
             "peak_mb": peak_mb(),

@@ -20,9 +20,9 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
+from expectations.report import LandingFilesRefused
 from orchestration.contract import DATASETS
 from orchestration.ingest import load_landing_dataset
-from orchestration.quality.report import LandingFilesRefused
 from orchestration.settings import Settings
 from tests.support.landing import (
     ledger_line,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from expectations.validate import SuiteRunner
+from expectations.frames import value_column
+from expectations.report import Finding, agree
+from expectations.runner import SuiteRunner
 from orchestration.contract import DATASETS
 from orchestration.parsing.values import PARSERS
-from orchestration.quality.frames import value_column
-from orchestration.quality.report import Finding, agree
 from tests.support.landing import make_upn
 
 

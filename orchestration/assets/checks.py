@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import dagster as dg
 
+from expectations.problems import Problem
+from expectations.report import message_path
 from orchestration.contract import Dataset
 from orchestration.ingest import LoadResult
-from orchestration.problems import Problem
-from orchestration.quality.report import message_path
 
 CONTRACT_CHECK = "meets_landing_contract"
 PLAUSIBILITY_CHECK = "plausible"

@@ -4,13 +4,13 @@ import warnings
 
 import dagster as dg
 
+from expectations.report import LandingFilesRefused
+from expectations.rules import REFERENCED_DATASETS
 from orchestration.assets.checks import landing_check_results, landing_check_specs
 from orchestration.contract import DATASETS, Dataset
 from orchestration.ingest import load_landing_dataset
 from orchestration.partitions import MONTHLY_PARTITIONS
 from orchestration.progress import report
-from orchestration.quality.report import LandingFilesRefused
-from orchestration.quality.rules import REFERENCED_DATASETS
 from orchestration.resources import HighNeedsHome
 
 WAREHOUSE_POOL = "warehouse"
@@ -71,6 +71,10 @@ def build_landing_asset(dataset: Dataset) -> dg.AssetsDefinition:
                 "files_refused": dg.MetadataValue.json([r.name for r in result.refused]),
                 "files_unchanged": len(result.files_unchanged),
                 "months_replaced": dg.MetadataValue.json(result.months_replaced),
+                "columns_dropped": dg.MetadataValue.json(
+                    {r.name: list(r.dropped_columns) for r in result.reports if r.dropped_columns}
+                ),
+                "files_ignored": dg.MetadataValue.json({e.name: e.reason for e in result.ignored}),
                 "rows_loaded": result.rows_loaded,
                 "dagster/row_count": result.rows_in_table,
                 "warnings": dg.MetadataValue.json([str(problem) for problem in result.warnings[:50]]),

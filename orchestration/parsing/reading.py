@@ -7,15 +7,19 @@ can be reported as "row 1,204 of hn_ledger_2025-10.csv".
 
 Reading rules (contract: "Conventions for every landing file"):
 
-- header names are matched case-insensitively with surrounding spaces ignored; they come back lower-case.
-  Extra columns are kept; an unnamed column holding data is called `unnamed_<n>` (CSV, 1-based position)
-  or `unnamed_<letter>` (XLSX);
+- header names are matched case-insensitively with surrounding spaces ignored, through the installation's
+  header map (`headers.py`); contract columns come back under their contract names. Extra columns are
+  dropped when the caller asks (the quality gate always does: they are never stored), else kept under their
+  lower-cased names; an unnamed column holding data is called `unnamed_<n>` (CSV, 1-based position) or
+  `unnamed_<letter>` (XLSX);
 - blank cells are the empty string (never NA) and values are not stripped; rows that are entirely blank
   are skipped (they are not data), but `source_row` keeps counting them;
 - CSV: UTF-8 with or without BOM, else Windows-1252 (how finance exports write `£`); the first non-blank
   line is the header; quoted values may hold commas, quotes and line breaks;
 - XLSX: the sheet named like the dataset if there is one, else the first sheet; title and blank rows above
-  the header are skipped; numbers come back as typed (`12`, not `12.0`), dates as ISO.
+  the header are skipped; numbers come back as typed (`12`, not `12.0`), dates as ISO. A workbook that would
+  expand beyond `MAX_XLSX_BYTES` or whose sheet declares more than `MAX_XLSX_ROWS` rows is refused from its
+  zip directory and the sheet's declared size, before anything is parsed.
 
 A file that cannot be read as the dataset's table raises `LandingFileError` with a `rule` id. A header
 with no data rows is *not* an error here (`n_rows == 0`): whether that is acceptable depends on the
@@ -27,23 +31,24 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import difflib
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from orchestration.contract import Dataset
 from orchestration.parsing.errors import LandingFileError, format_rows
+from orchestration.parsing.headers import SOURCE_ROW, HeaderMap, HeaderPlan
 from orchestration.parsing.values import number_text
-
-SOURCE_ROW = "source_row"
-"""Column added to every table: the row number a person sees (CSV line, spreadsheet row)."""
 
 TEXT = "str"
 DEFAULT_CHUNK_ROWS = 200_000
@@ -56,12 +61,18 @@ ENCODING_WINDOWS_1252 = "windows-1252"
 ENCODING_XLSX = "xlsx"
 
 _PYTHON_CODECS = {ENCODING_UTF8: "utf-8", ENCODING_UTF8_BOM: "utf-8-sig", ENCODING_WINDOWS_1252: "cp1252"}
+_ARROW_CODECS = {ENCODING_UTF8: "utf8", ENCODING_UTF8_BOM: "utf8", ENCODING_WINDOWS_1252: "cp1252"}
 _SNIFF_BLOCK = 1 << 20
 _BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")
 """Control characters no text export writes (tab, line breaks, VT and FF are allowed)."""
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
-_BOM_REMNANT = ("\ufeff", "ï»¿")
-"""A BOM read as text: by a UTF-8 reader that does not expect it, or by a Windows-1252 one."""
+
+MAX_XLSX_BYTES = 200 * 1024 * 1024
+"""A workbook whose parts add up to more than this uncompressed is refused unparsed (a zip bomb, or an
+extract far beyond any LA's size: the national demo's largest month is a few tens of MB)."""
+MAX_XLSX_ROWS = 2_000_000
+"""A sheet declaring more rows than this is refused unparsed (Excel itself stops at 1,048,576)."""
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"[A-Za-z]*\d*:?[A-Za-z]*(\d+)\"")
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,8 @@ class RawTable:
     """Row number of the header line or spreadsheet row."""
     sheet: str | None = None
     """The worksheet read (XLSX only)."""
+    plan: HeaderPlan | None = None
+    """Which file column became which contract column, and which were dropped."""
 
     @property
     def n_rows(self) -> int:
@@ -90,7 +103,7 @@ class RawTable:
 
     @property
     def extra_columns(self) -> tuple[str, ...]:
-        """Columns the contract does not define: kept in raw, ignored downstream."""
+        """Columns the contract does not define that the reader was asked to keep (lower-cased names)."""
         known = set(self.dataset.column_names)
         return tuple(c for c in self.columns if c not in known)
 
@@ -104,22 +117,32 @@ class RawTable:
 # ------------------------------------------------------------------------------------------ entry points
 
 
-def read_landing_table(path: Path, dataset: Dataset) -> RawTable:
+def read_landing_table(
+    path: Path, dataset: Dataset, header_map: HeaderMap | None = None, keep_extra_columns: bool = True
+) -> RawTable:
     """The whole landing file as one `RawTable` (CSV files are read in chunks and joined)."""
     path = Path(path)
-    chunks = list(iter_landing_chunks(path, dataset))
+    chunks = list(
+        iter_landing_chunks(path, dataset, header_map=header_map, keep_extra_columns=keep_extra_columns)
+    )
     if len(chunks) == 1:
         return chunks[0]
     frame = pd.concat([c.frame for c in chunks], ignore_index=True)
     first = chunks[0]
-    return RawTable(path, dataset, frame, first.encoding, first.header_row, first.sheet)
+    return RawTable(path, dataset, frame, first.encoding, first.header_row, first.sheet, first.plan)
 
 
 def iter_landing_chunks(
-    path: Path, dataset: Dataset, chunk_rows: int = DEFAULT_CHUNK_ROWS
+    path: Path,
+    dataset: Dataset,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    header_map: HeaderMap | None = None,
+    keep_extra_columns: bool = True,
 ) -> Iterator[RawTable]:
     """The landing file as `RawTable` chunks of at most `chunk_rows` rows, for bounded memory.
 
+    Headers are matched through `header_map` (default: the contract's names only); columns outside the
+    contract are kept under their lower-cased names, or dropped unread when `keep_extra_columns` is False.
     Always yields at least one chunk (an empty one for a header-only file). Problems in the file's shape
     (a short row, a broken quote) are raised when the reading reaches them, so a caller that streams
     chunks must be ready for a `LandingFileError` after it has seen earlier chunks. XLSX files are read
@@ -134,79 +157,15 @@ def iter_landing_chunks(
         raise LandingFileError(
             path, "the file is empty (0 bytes): the export probably failed", rule="file_empty"
         )
+    headers = header_map or HeaderMap(dataset)
     if path.suffix.lower() == ".xlsx":
-        yield _read_xlsx(path, dataset)
+        yield _read_xlsx(path, dataset, headers, keep_extra_columns)
     else:
-        yield from _iter_csv(path, dataset, chunk_rows)
+        yield from _iter_csv(path, dataset, chunk_rows, headers, keep_extra_columns)
 
 
-# ------------------------------------------------------------------------------------------------ header
-
-
-def _normalise_name(name: str) -> str:
-    name = name.strip()
-    for remnant in _BOM_REMNANT:
-        name = name.removeprefix(remnant)
-    return name.strip().lower()
-
-
-def _check_header(
-    path: Path, dataset: Dataset, names: Sequence[str], labels: Sequence[str], header_row: int
-) -> None:
-    """Refuse duplicated names and missing contract columns, suggesting what a renamed column became.
-
-    `labels` say where each name is, as a person finds it (`3` in a CSV, `C` in a spreadsheet).
-    """
-    positions: dict[str, list[str]] = {}
-    for name, label in zip(names, labels, strict=True):
-        positions.setdefault(name, []).append(label)
-    if SOURCE_ROW in positions:
-        raise LandingFileError(
-            path,
-            f"a column is named '{SOURCE_ROW}', which the platform reserves for row numbers: rename it",
-            rows=[header_row],
-            column=SOURCE_ROW,
-            rule="duplicate_column",
-        )
-    duplicated = {name: where for name, where in positions.items() if len(where) > 1}
-    if duplicated:
-        details = "; ".join(f"'{n}' is in columns {', '.join(w)}" for n, w in duplicated.items())
-        raise LandingFileError(
-            path,
-            f"the header names a column more than once ({details}): keep one of each, or rename the others",
-            rows=[header_row],
-            column=next(iter(duplicated)) if len(duplicated) == 1 else None,
-            rule="duplicate_column",
-        )
-    required = [c.name for c in dataset.columns if not c.optional_column]
-    missing = [name for name in required if name not in positions]
-    if missing:
-        raise LandingFileError(
-            path,
-            _missing_columns_message(dataset, missing, names),
-            rows=[header_row],
-            column=missing[0] if len(missing) == 1 else None,
-            rule="missing_column",
-        )
-
-
-def _missing_columns_message(dataset: Dataset, missing: list[str], names: Sequence[str]) -> str:
-    known = set(dataset.column_names)
-    candidates = [n for n in names if n and n not in known and not n.startswith("unnamed_")]
-    hints = []
-    for name in missing:
-        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-        if close:
-            hints.append(f"'{close[0]}' looks like '{name}' renamed")
-            candidates.remove(close[0])
-    listed = ", ".join(f"'{m}'" for m in missing)
-    message = f"the header row is missing the {dataset.name} column{'s' if len(missing) > 1 else ''} {listed}"
-    if hints:
-        message += f" ({'; '.join(hints)}: rename it to the contract name)"
-    if len(names) == 1 and any(sep in names[0] for sep in (";", "\t", "|")):
-        message += "; the header is one single column: is the file separated by something other than commas?"
-    found = ", ".join(f"'{n}'" for n in names if n) or "nothing"
-    return f"{message}. Columns found: {found}"
+def _kept_positions(plan: HeaderPlan, keep_extra_columns: bool) -> list[int]:
+    return [i for i, column in enumerate(plan.contract) if column is not None or keep_extra_columns]
 
 
 # --------------------------------------------------------------------------------------------------- CSV
@@ -334,25 +293,65 @@ def _csv_error(path: Path, error: csv.Error, start: int) -> LandingFileError:
     )
 
 
-def _iter_csv(path: Path, dataset: Dataset, chunk_rows: int) -> Iterator[RawTable]:
+def _iter_csv(
+    path: Path, dataset: Dataset, chunk_rows: int, headers: HeaderMap, keep_extra_columns: bool
+) -> Iterator[RawTable]:
     encoding = _sniff_encoding(path)
     with path.open(encoding=_PYTHON_CODECS[encoding], newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        header_row, header = _csv_header(path, _records(path, reader))
+        header_lines = reader.line_num
+    fields_in_header = len(header)
+    while header and not header[-1].strip():
+        header = header[:-1]  # a trailing comma on the header line names no column
+    labels = [str(i) for i in range(1, len(header) + 1)]
+    plan = headers.plan(path, header, labels, header_row, unnamed="unnamed_")
+    layout = _CsvLayout(path, dataset, encoding, header_row, plan, _kept_positions(plan, keep_extra_columns))
+    if header_lines == 1 and fields_in_header == len(header) and _plainly_quoted(path):
+        yield from _arrow_chunks(layout, chunk_rows)
+    else:
+        yield from _python_chunks(layout, chunk_rows)
+
+
+@dataclass(frozen=True)
+class _CsvLayout:
+    """What the header told about a CSV file: enough for either reader to read its rows."""
+
+    path: Path
+    dataset: Dataset
+    encoding: str
+    header_row: int
+    plan: HeaderPlan
+    kept: list[int]
+    """Positions of the columns returned (all of them, or the contract's only)."""
+
+    @property
+    def width(self) -> int:
+        return len(self.plan.names)
+
+    def table(self, frame: pd.DataFrame) -> RawTable:
+        return RawTable(self.path, self.dataset, frame, self.encoding, self.header_row, plan=self.plan)
+
+
+def _python_chunks(layout: _CsvLayout, chunk_rows: int, after_row: int = 0) -> Iterator[RawTable]:
+    """Rows read by Python's csv module: exact row numbers and messages whatever the file holds.
+
+    Rows up to `after_row` are skipped (another reader yielded them already).
+    """
+    path, width = layout.path, layout.width
+    names = [layout.plan.names[i] for i in layout.kept]
+
+    def table(rows: list[list[str]], row_numbers: list[int]) -> RawTable:
+        return layout.table(_frame(names, [[row[i] for i in layout.kept] for row in rows], row_numbers))
+
+    with path.open(encoding=_PYTHON_CODECS[layout.encoding], newline="") as handle:
         records = _records(path, csv.reader(handle, strict=True))
-        header_row, header = _csv_header(path, records)
-        while header and not header[-1].strip():
-            header = header[:-1]  # a trailing comma on the header line names no column
-        names = [_normalise_name(n) or f"unnamed_{i}" for i, n in enumerate(header, start=1)]
-        _check_header(path, dataset, names, [str(i) for i in range(1, len(names) + 1)], header_row)
-        width = len(names)
-
-        def table(rows: list[list[str]], row_numbers: list[int]) -> RawTable:
-            return RawTable(path, dataset, _frame(names, rows, row_numbers), encoding, header_row)
-
+        _csv_header(path, records)
         rows: list[list[str]] = []
         row_numbers: list[int] = []
         bad: list[tuple[int, int]] = []  # (row, number of fields)
-        last_row = header_row
-        yielded = False
+        last_row = layout.header_row
+        yielded = after_row > 0
         for start, fields in records:
             if not "".join(fields).strip():
                 continue  # a blank line, or a row of empty cells: not data
@@ -361,7 +360,7 @@ def _iter_csv(path: Path, dataset: Dataset, chunk_rows: int) -> Iterator[RawTabl
                 fields = fields[:width]  # trailing empty cells some exports add to every data line
             if len(fields) != width:
                 bad.append((start, len(fields)))
-            if bad:
+            if bad or start <= after_row:
                 continue  # keep reading only to list every malformed row in one message
             rows.append(fields)
             row_numbers.append(start)
@@ -373,6 +372,124 @@ def _iter_csv(path: Path, dataset: Dataset, chunk_rows: int) -> Iterator[RawTabl
             raise _field_count_error(path, bad, width, last_row)
         if rows or not yielded:
             yield table(rows, row_numbers)
+
+
+_ARROW_BLOCK_BYTES = 4 << 20
+_QUOTE, _COMMA, _LF, _CR = 34, 44, 10, 13
+
+
+def _plainly_quoted(path: Path) -> bool:
+    """True when every line is one row and every quote opens, closes or doubles inside a quoted value.
+
+    Then Arrow's CSV reader and Python's strict one read the same cells, and a row's number is its line:
+    no value spans lines, no carriage return stands alone, no quote sits inside an unquoted value or after
+    a closing quote. Anything else is left to the Python reader. One pass over the bytes, block by block.
+    """
+    quotes_before = 0  # quotes in the blocks already scanned
+    previous = _LF  # the start of the file counts as the start of a line
+    with path.open("rb") as handle:
+        block = handle.read(_ARROW_BLOCK_BYTES).removeprefix(codecs.BOM_UTF8)
+        while block:
+            following = handle.read(_ARROW_BLOCK_BYTES)
+            data = np.frombuffer(block, np.uint8)
+            padded = np.concatenate(([previous], data, [following[0] if following else _LF]))
+            quotes = np.flatnonzero(data == _QUOTE)
+            opening = (quotes_before + np.arange(quotes.size)) % 2 == 0
+            if not np.isin(padded[quotes[opening]], (_COMMA, _LF, _QUOTE)).all():  # the byte before
+                return False
+            if not np.isin(padded[quotes[~opening] + 2], (_COMMA, _CR, _LF, _QUOTE)).all():  # the byte after
+                return False
+            line_ends = np.flatnonzero(data == _LF)
+            if ((quotes_before + np.searchsorted(quotes, line_ends)) % 2).any():
+                return False  # a line break inside a quoted value
+            if not (padded[np.flatnonzero(data == _CR) + 2] == _LF).all():
+                return False
+            quotes_before += quotes.size
+            previous = int(data[-1])
+            block = following
+    return quotes_before % 2 == 0
+
+
+def _without_blank_rows(rows: pa.Table, columns: list[str]) -> pa.Table:
+    """Drop rows whose every cell is blank (a row of empty cells is not data), as the Python reader does.
+
+    Only rows whose first cell is blank can be, so the others are not looked at.
+    """
+    candidates = pc.equal(pc.utf8_trim_whitespace(rows.column(columns[0])), "")
+    if not pc.any(candidates).as_py():
+        return rows
+    blank = candidates
+    for name in columns[1:]:
+        blank = pc.and_(blank, pc.equal(pc.utf8_trim_whitespace(rows.column(name)), ""))
+    return rows.filter(pc.invert(blank))
+
+
+def _arrow_blocks(layout: _CsvLayout) -> Iterator[bytes]:
+    """The file after its header, as UTF-8 blocks of whole lines (a file `_plainly_quoted` vouches for has
+    no line break inside a value, so any line break ends a row)."""
+    with layout.path.open("rb") as handle:
+        handle.readline()  # the header: one line, checked already
+        carry = b""
+        while block := handle.read(_ARROW_BLOCK_BYTES):
+            data = carry + block
+            cut = data.rfind(b"\n") + 1
+            carry, data = data[cut:], data[:cut]
+            if data:
+                yield data if layout.encoding != ENCODING_WINDOWS_1252 else data.decode("cp1252").encode()
+        if carry:
+            yield carry if layout.encoding != ENCODING_WINDOWS_1252 else carry.decode("cp1252").encode()
+
+
+def _arrow_chunks(layout: _CsvLayout, chunk_rows: int) -> Iterator[RawTable]:
+    """Rows read by Arrow's CSV reader (for a file `_plainly_quoted` vouches for): line n is row n.
+
+    The file is handed to Arrow a few megabytes of whole lines at a time, so memory follows the block, not
+    the file. Should Arrow stop (a row with more or fewer values than the header), the Python reader takes
+    over from the first row not yet yielded, and reports the problem in its own words.
+    """
+    columns = [f"c{i}" for i in range(layout.width)]
+    read_options = pa_csv.ReadOptions(column_names=columns, use_threads=False)
+    parse_options = pa_csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False)
+    convert_options = pa_csv.ConvertOptions(
+        column_types=dict.fromkeys(columns, pa.large_string()), strings_can_be_null=False
+    )
+    names = [layout.plan.names[i] for i in layout.kept]
+
+    def table(rows: pa.Table) -> RawTable:
+        text = {
+            name: pd.array(rows.column(columns[i]), dtype=TEXT)
+            for name, i in zip(names, layout.kept, strict=True)
+        }
+        return layout.table(pd.DataFrame({SOURCE_ROW: rows.column(SOURCE_ROW).to_numpy(), **text}))
+
+    pending: list[pa.Table] = []
+    pending_rows = 0
+    next_row = layout.header_row + 1
+    last_yielded = 0
+    yielded = False
+    try:
+        for block in _arrow_blocks(layout):
+            rows = pa_csv.read_csv(pa.py_buffer(block), read_options, parse_options, convert_options)
+            numbers = pa.array(np.arange(next_row, next_row + rows.num_rows, dtype=np.int64))
+            next_row += rows.num_rows
+            rows = _without_blank_rows(rows.append_column(SOURCE_ROW, numbers), columns)
+            pending.append(rows)
+            pending_rows += rows.num_rows
+            while pending_rows >= chunk_rows:
+                combined = pa.concat_tables(pending).combine_chunks()
+                chunk, rest = combined.slice(0, chunk_rows), combined.slice(chunk_rows)
+                yield table(chunk)
+                yielded = True
+                last_yielded = chunk.column(SOURCE_ROW)[-1].as_py()
+                pending, pending_rows = [rest], rest.num_rows
+    except pa.ArrowInvalid:
+        yield from _python_chunks(layout, chunk_rows, after_row=last_yielded)
+        return
+    if pending_rows or not yielded:
+        if pending:
+            yield table(pa.concat_tables(pending))
+        else:
+            yield layout.table(_frame(names, [], []))
 
 
 def _csv_header(path: Path, records: Iterator[tuple[int, list[str]]]) -> tuple[int, list[str]]:
@@ -452,20 +569,19 @@ def _pick_sheet(names: Sequence[str], dataset: Dataset) -> str:
     return names[0]
 
 
-def _find_header(rows: list[list[str]], dataset: Dataset) -> int:
-    """Index of the header: the first row holding every required column name.
+def _find_header(rows: list[list[str]], dataset: Dataset, headers: HeaderMap) -> int:
+    """Index of the header: the first row holding every required column (by name or through the map).
 
     Title and blank rows above it are skipped. When no row has them all, the row with the most contract
-    names is taken, so that the error that follows lists what is missing from the real header.
+    columns is taken, so that the error that follows lists what is missing from the real header.
     """
     required = {c.name for c in dataset.columns if not c.optional_column}
-    known = set(dataset.column_names)
     best, best_hits = None, 0
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        names = {_normalise_name(v) for v in row if v.strip()}
+        names = {headers.column_for(v) for v in row if v.strip()} - {None}
         if required <= names:
             return index
-        hits = len(names & known)
+        hits = len(names)
         if hits > best_hits:
             best, best_hits = index, hits
     if best is not None:
@@ -496,7 +612,42 @@ def _merged_ranges(path: Path, sheet: str, worksheet_part: str | None) -> list[s
     return sorted(set(found))
 
 
-def _read_xlsx(path: Path, dataset: Dataset) -> RawTable:
+def _refuse_oversized_xlsx(path: Path) -> None:
+    """Refuse a workbook that would expand too far, from its zip directory and sheets' declared size.
+
+    Nothing is decompressed but the first block of each sheet (where `<dimension ref="A1:K2001">` is), so a
+    zip bomb costs nothing to refuse. A file that is not a zip at all is left to the workbook reader.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return
+    with archive:
+        expanded = sum(member.file_size for member in archive.infolist())
+        if expanded > MAX_XLSX_BYTES:
+            raise LandingFileError(
+                path,
+                f"the workbook would expand to {expanded / 1024**2:,.0f} MB, more than the "
+                f"{MAX_XLSX_BYTES // 1024**2} MB a landing file may hold: it was not opened; export the data "
+                "as CSV, or remove what is not the extract (images, other sheets)",
+                rule="xlsx_too_large",
+            )
+        for member in archive.infolist():
+            if not (member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")):
+                continue
+            with archive.open(member) as part:
+                found = _DIMENSION.search(part.read(4096))
+            if found and int(found.group(1)) > MAX_XLSX_ROWS:
+                raise LandingFileError(
+                    path,
+                    f"a worksheet declares {int(found.group(1)):,} rows, more than the {MAX_XLSX_ROWS:,} a "
+                    "landing file may hold: it was not opened; export the data as CSV in monthly files",
+                    rule="xlsx_too_large",
+                )
+
+
+def _read_xlsx(path: Path, dataset: Dataset, headers: HeaderMap, keep_extra_columns: bool) -> RawTable:
+    _refuse_oversized_xlsx(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises several types for a file that is not a workbook
@@ -523,28 +674,27 @@ def _read_xlsx(path: Path, dataset: Dataset) -> RawTable:
     if not any(any(v.strip() for v in row) for row in rows):
         raise LandingFileError(path, f"the worksheet '{sheet}' is empty", rule="file_empty")
 
-    header_index = _find_header(rows, dataset)
+    header_index = _find_header(rows, dataset, headers)
     header_row = header_index + 1
     data = [(i + 1, row) for i, row in enumerate(rows[header_index + 1 :], start=header_index + 1)]
     data = [(number, row) for number, row in data if any(v.strip() for v in row)]
     width = max([len(rows[header_index])] + [len(row) for _, row in data])
     header = rows[header_index] + [""] * (width - len(rows[header_index]))
-    keep = [
+    used = [
         col
         for col in range(width)
         if header[col].strip() or any(col < len(row) and row[col].strip() for _, row in data)
     ]
-    letters = [get_column_letter(col + 1) for col in keep]
-    names = [
-        _normalise_name(header[col]) or f"unnamed_{letter}" for col, letter in zip(keep, letters, strict=True)
-    ]
-    _check_header(path, dataset, names, letters, header_row)
+    letters = [get_column_letter(col + 1) for col in used]
+    plan = headers.plan(path, [header[col] for col in used], letters, header_row, unnamed="unnamed_")
 
     last_row = data[-1][0] if data else header_row
     _refuse_merged_cells(path, _merged_ranges(path, sheet, worksheet_part), header_row, last_row, sheet)
+    kept = _kept_positions(plan, keep_extra_columns)
+    keep = [used[i] for i in kept]
     table_rows = [[row[col] if col < len(row) else "" for col in keep] for _, row in data]
-    frame = _frame(names, table_rows, [number for number, _ in data])
-    return RawTable(path, dataset, frame, ENCODING_XLSX, header_row, sheet)
+    frame = _frame([plan.names[i] for i in kept], table_rows, [number for number, _ in data])
+    return RawTable(path, dataset, frame, ENCODING_XLSX, header_row, sheet, plan)
 
 
 def _refuse_merged_cells(path: Path, ranges: list[str], first_row: int, last_row: int, sheet: str) -> None:

@@ -2,7 +2,9 @@
 
 Files reach a million rows, so every parser is vectorised: it works on the *distinct* values of a column
 (dates, months, years and codes repeat a lot) with pandas string methods, and maps the answers back to
-the rows. Each parser returns a `ParseResult`:
+the rows. Patterns spell digits and spaces out (`[0-9]`; a space, a tab or a no-break space) rather than
+use the shorthand classes, so that pandas runs them in Arrow's RE2 engine, not value by value in Python.
+Each parser returns a `ParseResult`:
 
 - `values`: the parsed values, missing (NA/NaT) where the cell was blank or invalid;
 - `invalid`: True where a value is present but cannot be read, so the caller can name the exact rows;
@@ -150,13 +152,13 @@ def _first_reason(distinct: pd.Series, checks: list[tuple[pd.Series, pd.Series |
 
 # ------------------------------------------------------------------------------------------------ money
 
-_POUND = r"(?:Â?£\s*)"  # `Â£` is a pound sign mangled by a double encoding somewhere upstream
-_NUM = r"(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?|\.\d{1,2})"
+_POUND = r"(?:Â?£[ \t\xa0]*)"  # `Â£` is a pound sign mangled by a double encoding somewhere upstream
+_NUM = r"(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?|\.[0-9]{1,2})"
 _MONEY = (
-    rf"-?\s*{_POUND}?{_NUM}"  # 1234.56  -1,234.56  £1,234.56  -£5
-    rf"|{_POUND}-\s*{_NUM}"  # £-5
-    rf"|\(\s*{_POUND}?{_NUM}\s*\)"  # (1,234.56)  (£5)
-    rf"|{_POUND}\(\s*{_NUM}\s*\)"  # £(5)
+    rf"-?[ \t\xa0]*{_POUND}?{_NUM}"  # 1234.56  -1,234.56  £1,234.56  -£5
+    rf"|{_POUND}-[ \t\xa0]*{_NUM}"  # £-5
+    rf"|\([ \t\xa0]*{_POUND}?{_NUM}[ \t\xa0]*\)"  # (1,234.56)  (£5)
+    rf"|{_POUND}\([ \t\xa0]*{_NUM}[ \t\xa0]*\)"  # £(5)
 )
 MAX_MONEY_INTEGER_DIGITS = 16
 """DECIMAL(18,2) holds 16 digits before the point; nothing in a High Needs block comes near it."""
@@ -174,7 +176,9 @@ REASON_MONEY_TOO_LARGE = "an amount of money too large to be real (more than 16 
 def _parse_money_distinct(distinct: pd.Series) -> _Parsed:
     valid_shape = distinct.str.fullmatch(_MONEY)
     negative = distinct.str.contains(r"[-(]", regex=True)
-    parts = distinct.str.replace(r"[^0-9.]", "", regex=True).str.extract(r"^(?P<int>\d*)(?:\.(?P<dec>\d*))?$")
+    parts = distinct.str.replace(r"[^0-9.]", "", regex=True).str.extract(
+        r"^(?P<int>[0-9]*)(?:\.(?P<dec>[0-9]*))?$"
+    )
     integer = parts["int"].fillna("").str.lstrip("0")
     integer = integer.where(integer != "", "0")
     decimals = parts["dec"].fillna("").str.pad(2, side="right", fillchar="0")
@@ -182,7 +186,7 @@ def _parse_money_distinct(distinct: pd.Series) -> _Parsed:
     sign = pd.Series("", index=distinct.index, dtype=TEXT).mask(negative & ~is_zero, "-")
     values = (sign + integer + "." + decimals).astype(TEXT)
 
-    too_many_decimals = distinct.str.replace(r"(\.\d{2})\d+", r"\1", regex=True).str.fullmatch(_MONEY)
+    too_many_decimals = distinct.str.replace(r"(\.[0-9]{2})[0-9]+", r"\1", regex=True).str.fullmatch(_MONEY)
     misplaced_commas = distinct.str.contains(",", regex=False) & distinct.str.replace(
         ",", "", regex=False
     ).str.fullmatch(_MONEY)
@@ -217,10 +221,11 @@ def money_to_pence(values: pd.Series) -> pd.Series:
 
 # ------------------------------------------------------------------------------------------------ dates
 
-_TIME = r"(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"  # Excel datetimes arrive as `2025-10-03 00:00:00`
-_ISO_DATE = rf"^(?P<y>[1-9]\d{{3}})-(?P<m>\d{{2}})-(?P<d>\d{{2}}){_TIME}$"
-_UK_DATE = rf"^(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}})/(?P<y>[1-9]\d{{3}}){_TIME}$"
-_TWO_DIGIT_YEAR = rf"\d{{1,2}}/\d{{1,2}}/\d{{2}}{_TIME}"
+# Excel datetimes arrive as `2025-10-03 00:00:00`
+_TIME = r"(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
+_ISO_DATE = rf"^(?P<y>[1-9][0-9]{{3}})-(?P<m>[0-9]{{2}})-(?P<d>[0-9]{{2}}){_TIME}$"
+_UK_DATE = rf"^(?P<d>[0-9]{{1,2}})/(?P<m>[0-9]{{1,2}})/(?P<y>[1-9][0-9]{{3}}){_TIME}$"
+_TWO_DIGIT_YEAR = rf"[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{2}}{_TIME}"
 
 REASON_DATE = "not a date in YYYY-MM-DD or DD/MM/YYYY form"
 REASON_DATE_TWO_DIGIT_YEAR = "a two-digit year is ambiguous: write the year in full (DD/MM/YYYY)"
@@ -290,7 +295,7 @@ def parse_date(series: pd.Series) -> ParseResult:
 
 # ------------------------------------------------------------------------------------------------ months
 
-_MONTH = r"^(?P<y>[1-9]\d{3})-(?P<m>\d{2})(?:-01(?:[ T]00:00(?::00)?)?)?$"
+_MONTH = r"^(?P<y>[1-9][0-9]{3})-(?P<m>[0-9]{2})(?:-01(?:[ T]00:00(?::00)?)?)?$"
 REASON_MONTH = "not a month in YYYY-MM form (e.g. 2025-10)"
 
 
@@ -320,7 +325,7 @@ def parse_month(series: pd.Series) -> ParseResult:
 
 # ------------------------------------------------------------------------------------------ whole numbers
 
-_INT = r"^(?P<sign>-?)(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?$"
+_INT = r"^(?P<sign>-?)(?P<digits>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0+)?$"
 MAX_INT_DIGITS = 18
 REASON_INT = "not a whole number (e.g. 12)"
 REASON_INT_FRACTION = "not a whole number: it has a fraction"
@@ -335,7 +340,7 @@ def _parse_int_distinct(distinct: pd.Series) -> _Parsed:
     too_large = shaped & (digits.str.len() > MAX_INT_DIGITS)
     text = (parts["sign"] + digits).where(shaped & ~too_large & (digits != "0"), "0")
     values = text.where(shaped & ~too_large).astype("Int64")
-    fraction = distinct.str.fullmatch(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)?\.\d*[1-9]\d*")
+    fraction = distinct.str.fullmatch(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?\.[0-9]*[1-9][0-9]*")
     reasons = _first_reason(
         distinct,
         [(too_large, REASON_INT_TOO_LARGE), (fraction, REASON_INT_FRACTION), (~shaped, REASON_INT)],
@@ -359,14 +364,14 @@ REASON_ACADEMIC_YEAR = "not an academic year written like 2025/26"
 
 
 def _year_pair(distinct: pd.Series, separator: str, reason: str, other_separator: str, other: str) -> _Parsed:
-    parts = distinct.str.extract(rf"^(?P<a>[1-9]\d{{3}}){separator}(?P<b>\d{{2}})$")
+    parts = distinct.str.extract(rf"^(?P<a>[1-9][0-9]{{3}}){separator}(?P<b>[0-9]{{2}})$")
     shaped = parts["a"].notna()
     first = pd.to_numeric(parts["a"], errors="coerce")
     second = pd.to_numeric(parts["b"], errors="coerce")
     consecutive = shaped & ((first + 1) % 100 == second)
     values = (parts["a"] + separator + parts["b"]).astype(TEXT)
     expected = (first + 1).astype("Int64").astype(TEXT).str[-2:]
-    looks_like_other = distinct.str.fullmatch(rf"[1-9]\d{{3}}{other_separator}\d{{2}}")
+    looks_like_other = distinct.str.fullmatch(rf"[1-9][0-9]{{3}}{other_separator}[0-9]{{2}}")
     reasons = _first_reason(
         distinct,
         [
@@ -401,7 +406,9 @@ def parse_academic_year(series: pd.Series) -> ParseResult:
 
 # ------------------------------------------------------------------------------------- numbers and periods
 
-_NUMBER = r"^(?P<sign>[-+]?)(?P<digits>\d{1,3}(?:,\d{3})+|\d+)?(?P<fraction>\.\d+)?(?P<percent>%?)$"
+_NUMBER = (
+    r"^(?P<sign>[-+]?)(?P<digits>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?P<fraction>\.[0-9]+)?(?P<percent>%?)$"
+)
 REASON_NUMBER = "not a number (e.g. 12.5)"
 
 
@@ -467,7 +474,7 @@ REASON_URN = "not a 6-digit URN or an 8-digit UKPRN"
 
 
 def _parse_urn_distinct(distinct: pd.Series) -> _Parsed:
-    reasons = _first_reason(distinct, [(~distinct.str.fullmatch(r"\d{6}|\d{8}"), REASON_URN)])
+    reasons = _first_reason(distinct, [(~distinct.str.fullmatch(r"[0-9]{6}|[0-9]{8}"), REASON_URN)])
     return distinct, reasons
 
 

@@ -12,7 +12,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from orchestration.quality.report import FileReport, message_path, report_path, safe_json
+from expectations.report import FileReport, message_path, report_path, safe_json
 
 
 def _earlier_copy(folder: Path, report: FileReport) -> Path | None:

@@ -1,29 +1,38 @@
-"""The tables the suites check: one per chunk of a file, and one small summary per file.
+"""The tables the suites check: rows of a batch of files, and one small summary per file.
 
-The chunk table holds each contract column as delivered (stripped text, NA for blank) under its own name,
+The row table holds each contract column as delivered (stripped text, NA for blank) under its own name,
 and its typed value under `<column>__value` for columns that are parsed (money in pounds, dates, whole
-numbers, months, years, URNs), plus `source_row`. So a rule can say "given but not a date" (as delivered
-present, typed missing) as well as "ends before it starts" (typed comparison).
+numbers, months, years, URNs), plus `source_file` (the file's number in the run) and `source_row`. So a
+rule can say "given but not a date" (as delivered present, typed missing) as well as "ends before it
+starts" (typed comparison), and every failing row is traced back to its file and line.
+
+`row_key` is the row's key scoped to its file (`3|T0001`), so that one validation over many files still
+checks "unique within the file": the same placement id in two monthly snapshots is not a duplicate.
 
 Rules that need the whole file (monthly spend of a ledger line, a `total` row against its groups) are
 checked on a file summary that is built from each chunk as it passes, so memory stays bounded by the
-chunk size, not the file size.
+batch size, not the file size.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from orchestration.conform import ConformedTable
+from expectations.conform import ConformedTable
 from orchestration.contract import CHARACTERISTICS_BY_GROUP, Dataset
 from orchestration.parsing.reading import SOURCE_ROW
 from orchestration.parsing.values import PARSERS, money_to_pence
 
 VALUE_SUFFIX = "__value"
+SOURCE_FILE = "source_file"
+"""The file's number among the files checked in this run: which file a failing row came from."""
+CHARACTERISTIC_PAIR = "characteristic_pair"
+"""`school_outcomes`: `sen_status: ehcp`: "the characteristic belongs to its group" as one set test."""
 ROW_KEY = "row_key"
-"""A compound key as one text column (`100001 | 2024/25 | autumn | …`), for uniqueness across chunks."""
+"""The row's key within its file as one text column (`3|T0001`, `3|100001 | 2024/25 | autumn | …`)."""
 
 SCHOOL_OUTCOME_COUNTS = (
     "headcount",
@@ -40,14 +49,21 @@ def value_column(name: str) -> str:
     return f"{name}{VALUE_SUFFIX}"
 
 
-def key_column(dataset: Dataset) -> str:
-    """The column holding a row's key: the key column itself, or `row_key` for compound keys."""
-    return dataset.unique_key[0] if len(dataset.unique_key) == 1 else ROW_KEY
+def scoped_keys(file_number: int | pd.Series, keys: pd.Series) -> pd.Series:
+    """Keys as they appear in `row_key`: prefixed with their file's number (NA stays NA)."""
+    if isinstance(file_number, int):
+        return f"{file_number}|" + keys.astype("str")
+    return file_number.astype("str") + "|" + keys.astype("str")
 
 
-def validation_frame(dataset: Dataset, conformed: ConformedTable) -> pd.DataFrame:
-    """One chunk as the suite sees it: columns as delivered, `<column>__value` typed, and derived columns."""
-    frame = pd.DataFrame({SOURCE_ROW: conformed.frame[SOURCE_ROW]}, index=conformed.frame.index)
+def validation_frame(dataset: Dataset, conformed: ConformedTable, file_numbers: np.ndarray) -> pd.DataFrame:
+    """Rows as the suite sees them: columns as delivered, `<column>__value` typed, and derived columns.
+
+    `file_numbers` says which file of the run each row comes from.
+    """
+    index = conformed.frame.index
+    numbers = pd.Series(file_numbers, index=index, dtype="int64")
+    frame = pd.DataFrame({SOURCE_FILE: numbers, SOURCE_ROW: conformed.frame[SOURCE_ROW]}, index=index)
     for column in dataset.columns:
         frame[column.name] = conformed.as_delivered[column.name]
         if column.type in PARSERS:
@@ -55,15 +71,19 @@ def validation_frame(dataset: Dataset, conformed: ConformedTable) -> pd.DataFram
             if column.type == "money":
                 typed = money_to_pence(typed).astype("Float64") / 100
             frame[value_column(column.name)] = typed
-    if len(dataset.unique_key) > 1:
+    if len(dataset.unique_key) == 1:
+        frame[ROW_KEY] = scoped_keys(numbers, frame[dataset.unique_key[0]])
+    else:
         parts = [frame[name].fillna("").astype("str") for name in dataset.unique_key]
         joined = parts[0]
         for part in parts[1:]:
             joined = joined + " | " + part
-        frame[ROW_KEY] = joined
+        frame[ROW_KEY] = scoped_keys(numbers, joined)
     if dataset.name == "hn_ledger":
         # posting_date must fall in or after the accounting month: compare with the month's first day
         frame["period_first_day"] = pd.to_datetime(frame[value_column("period")] + "-01", errors="coerce")
+    if dataset.name == "school_outcomes":
+        frame[CHARACTERISTIC_PAIR] = frame["characteristic_group"] + ": " + frame["characteristic"]
     return frame
 
 
@@ -162,7 +182,11 @@ class SchoolOutcomeGroups:
         return merged[columns].sort_values(SOURCE_ROW, kind="stable").reset_index(drop=True)
 
 
-def file_summary_builder(dataset: Dataset) -> LedgerMonthlySpend | SchoolOutcomeGroups | None:
+FileSummary = LedgerMonthlySpend | SchoolOutcomeGroups
+"""What a file-level rule is checked on, built chunk by chunk (`add`) and read once the file is done."""
+
+
+def file_summary_builder(dataset: Dataset) -> FileSummary | None:
     """The summary a dataset's file-level rules need, or None when it has none."""
     if dataset.name == "hn_ledger":
         return LedgerMonthlySpend()

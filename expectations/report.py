@@ -1,9 +1,10 @@
 """What the quality gate found in one file, in words a finance officer can act on.
 
-Each broken rule becomes a `Finding` while the chunks pass (counts, a few rows and examples, merged across
-chunks), then a `Problem` (`orchestration/problems.py`) with a finished message. Example values are masked
-when they identify a child or a transaction (`A91…`) and neutralised when a spreadsheet would run them as a
-formula, in every output: messages, `highneeds check --json`, quarantine reports and Dagster metadata.
+Each broken rule becomes a `Finding` while the batches pass (counts, a few rows and examples, merged across
+batches), then a `Problem` (`problems.py`) with a finished message. Example values are masked when they
+identify a child or a transaction (`A91…`) and neutralised when a spreadsheet would run them as a formula, in
+every output: messages, `highneeds check --json`, quarantine reports and Dagster metadata. Values are only
+ever quoted from columns whose header was recognised: a file whose header is not is described by its shape.
 """
 
 from __future__ import annotations
@@ -14,18 +15,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.contract import LandingFile
-from orchestration.parsing.errors import LandingFileError, format_rows
-from orchestration.parsing.safe_text import neutralise_formula
-from orchestration.parsing.upn import mask_identifier
-from orchestration.problems import Problem, Severity
-from orchestration.quality.rules import (
+from expectations.problems import Problem, Severity
+from expectations.rules import (
     IDENTIFYING_COLUMNS,
     MAX_EXAMPLE_CHARS,
     MAX_EXAMPLES,
     MAX_ROWS_LISTED,
     RULE_ORDER,
 )
+from orchestration.contract import LandingFile
+from orchestration.parsing.errors import LandingFileError
+from orchestration.parsing.headers import HeaderPlan, looks_personal
+from orchestration.parsing.safe_text import neutralise_formula
+from orchestration.parsing.upn import mask_identifier
 
 
 def display_value(value: object, column: str | None, limit: int = MAX_EXAMPLE_CHARS) -> str:
@@ -89,7 +91,7 @@ class Finding:
         for name, value in (notes or {}).items():
             self.notes.setdefault(name, value)
 
-    def problem(self, file: str) -> Problem:
+    def problem(self, file: str, header: str | None = None) -> Problem:
         examples = ", ".join(f"'{example}'" for example in self.examples)
         fields = {
             "count": f"{self.count:,}",
@@ -109,6 +111,7 @@ class Finding:
             rule=self.rule,
             severity=self.severity,
             message=message,
+            header=header,
         )
 
 
@@ -124,10 +127,50 @@ class FileReport:
     quarantined_as: Path | None = None
     already_loaded: bool = False
     """`highneeds check` only: the warehouse holds this very file already, so it was not checked again."""
+    plan: HeaderPlan | None = None
+    """How the file's header was read: mapped headers (for messages) and the columns dropped."""
 
     @property
     def name(self) -> str:
         return self.landing_file.name
+
+    @property
+    def dropped_columns(self) -> tuple[str, ...]:
+        """Headers of the columns outside the contract that were dropped, as the file spells them."""
+        return self.plan.dropped if self.plan else ()
+
+    def note_header(self, plan: HeaderPlan) -> None:
+        """Remember how the header was read, and warn about the columns that were dropped."""
+        self.plan = plan
+        personal = [name for name in plan.dropped if looks_personal(name)]
+        others = [name for name in plan.dropped if not looks_personal(name)]
+        if personal:
+            self.file_problems.append(
+                Problem(
+                    file=self.name,
+                    rows=(),
+                    column=None,
+                    rule="personal_data_dropped",
+                    severity="warning",
+                    message=f"personal data dropped, not stored: {_names(personal)} "
+                    f"{'looks' if len(personal) == 1 else 'look'} personal (a name, a date of birth, an "
+                    "address, a contact or another identifier) and the platform never keeps such columns; "
+                    "ask for the extract without them",
+                )
+            )
+        if others:
+            self.file_problems.append(
+                Problem(
+                    file=self.name,
+                    rows=(),
+                    column=None,
+                    rule="columns_dropped",
+                    severity="warning",
+                    message=f"{_names(others)} {'is' if len(others) == 1 else 'are'} not in the contract and "
+                    f"{'was' if len(others) == 1 else 'were'} dropped, not stored (if one is a contract "
+                    "column under another name, map it under columns: in highneeds.yaml)",
+                )
+            )
 
     def add_error(self, error: LandingFileError) -> None:
         """A problem with the file as a whole (unreadable, empty, cut off, a column missing)."""
@@ -135,6 +178,14 @@ class FileReport:
 
     def add_problem(self, problem: Problem) -> None:
         self.file_problems.append(problem)
+
+    def absorb(self, other: FileReport) -> None:
+        """Add what another report of the same file found (one batch's findings, once the batch settled)."""
+        self.rows_checked += other.rows_checked
+        self.file_problems += other.file_problems
+        for (rule, column, severity), found in other.findings.items():
+            finding = self.finding(rule, column, severity, found.template)
+            finding.merge(found.count, found.rows, found.examples, found.reasons, found.notes)
 
     def finding(self, rule: str, column: str | None, severity: Severity, template: str) -> Finding:
         key = (rule, column, severity)
@@ -145,7 +196,11 @@ class FileReport:
     @property
     def problems(self) -> list[Problem]:
         """File problems first, then by the order in `RULE_ORDER`, then in the order the suite found them."""
-        found = [*self.file_problems, *(f.problem(self.name) for f in self.findings.values() if f.count)]
+        spelled = self.plan.spelled if self.plan else {}
+        found = [
+            *self.file_problems,
+            *(f.problem(self.name, spelled.get(f.column or "")) for f in self.findings.values() if f.count),
+        ]
         priority = {rule: index for index, rule in enumerate(RULE_ORDER)}
         ranked = sorted(
             enumerate(found),
@@ -227,12 +282,13 @@ class FileReport:
 
 
 def _where(problem: Problem) -> str:
-    parts = [
-        part
-        for part in (format_rows(problem.rows), f"column '{problem.column}'" if problem.column else "")
-        if part
-    ]
-    return f"{', '.join(parts)}: " if parts else ""
+    where = problem.where()
+    return f"{where}: " if where else ""
+
+
+def _names(headers: list[str]) -> str:
+    listed = ", ".join(f"'{name}'" for name in headers)
+    return f"column{'s' if len(headers) > 1 else ''} {listed}"
 
 
 def message_path(quarantined_as: Path) -> Path:
