@@ -1,11 +1,12 @@
-"""Real DfE statistics (vendored, OGL v3.0) loaded beside the county's own data for benchmarking."""
+"""Real DfE statistics (vendored, OGL v3.0) loaded beside the county's own data for benchmarking.
+
+The public data readers (pandas, openpyxl) are imported when the asset runs, not when the definitions load.
+"""
 
 import dagster as dg
-import pandas as pd
 
 from orchestration.assets.landing import WAREHOUSE_POOL
 from orchestration.progress import report
-from orchestration.public_data import load_neighbours, load_public_benchmarks
 from orchestration.resources import HighNeedsHome
 from orchestration.warehouse import transaction
 
@@ -29,6 +30,10 @@ from orchestration.warehouse import transaction
     pool=WAREHOUSE_POOL,
 )
 def dfe_benchmarks(context: dg.AssetExecutionContext, highneeds: HighNeedsHome):
+    import pandas as pd
+
+    from orchestration.public_data import load_neighbours, load_public_benchmarks
+
     published = load_public_benchmarks()
     neighbour_set = load_neighbours()
     neighbours = neighbour_set.neighbours.assign(role="neighbour")
