@@ -43,23 +43,23 @@ def latest_complete_month(scheduled_for: datetime) -> str:
 )
 def monthly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     month = latest_complete_month(context.scheduled_execution_time)
-    try:
-        stale = stale_assets(context.instance)
-    except duckdb.Error:  # a run holds the warehouse: ask for everything rather than guess
-        stale = None
+    settings = Settings.from_env()
+    stale = None  # everything, unless the landing folder and warehouse say what is stale
+    if settings.landing is not None and settings.landing.is_dir():
+        try:
+            stale = stale_assets(settings, context.instance)
+        except duckdb.Error:  # a run holds the warehouse: ask for everything rather than guess
+            stale = None
     if stale is not None and not stale:
         return dg.SkipReason(f"nothing new for {month}: every output is up to date")
     return dg.RunRequest(run_key=f"monthly-{month}", partition_key=month, asset_selection=stale)
 
 
-def stale_assets(instance: dg.DagsterInstance) -> list[dg.AssetKey] | None:
-    """What a run started now should build; None when no landing folder is configured (build everything)."""
+def stale_assets(settings: Settings, instance: dg.DagsterInstance) -> list[dg.AssetKey]:
+    """What a run started now over the settings' landing folder and home should build."""
     from orchestration.definitions import defs
     from orchestration.staleness import landing_digests, plan_for
 
-    settings = Settings.from_env()
-    if settings.landing is None or not settings.landing.is_dir():
-        return None
     plan = plan_for(settings, landing_digests(settings.landing), defs.resolve_asset_graph(), instance)
     return list(plan.stale)
 
@@ -94,7 +94,7 @@ def new_landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorRe
     if not changed:
         return dg.SkipReason("no new or changed landing files")
     try:
-        stale = stale_assets(context.instance)
+        stale = stale_assets(Settings.from_env(landing=landing_value), context.instance)
     except duckdb.Error:
         return dg.SkipReason("a run is using the warehouse; looking again at the next tick")
     if not stale:

@@ -34,6 +34,9 @@ _SHOWN_SCHEMAS = ("marts", "reports")
 """Skipped assets the summary names one by one; staging and intermediate models are only counted."""
 
 
+FILE_OUTCOMES = ("loaded", "unchanged", "refused", "ignored")
+
+
 @dataclass(frozen=True)
 class FileOutcome:
     """What happened to one landing file in a run: loaded, unchanged, refused or ignored, and why."""
@@ -95,10 +98,10 @@ class RunOutcome:
 def _files_text(files: list[FileOutcome]) -> list[str]:
     if not files:
         return []
-    counts: dict[str, int] = {}
-    for file in files:
-        counts[file.outcome] = counts.get(file.outcome, 0) + 1
-    lines = ["Landing files: " + ", ".join(f"{count} {outcome}" for outcome, count in counts.items())]
+    counts = {outcome: sum(file.outcome == outcome for file in files) for outcome in FILE_OUTCOMES}
+    lines = [
+        "Landing files: " + ", ".join(f"{count} {outcome}" for outcome, count in counts.items() if count)
+    ]
     for file in files:
         if file.outcome != "unchanged":
             lines.append(f"  {file.outcome:<9} {file.name}{' — ' + file.detail if file.detail else ''}")

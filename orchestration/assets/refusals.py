@@ -48,7 +48,7 @@ class LandingFilesRefusedInRun(Exception):
     name="landing_refusals",
 )
 def no_file_refused(context: dg.AssetCheckExecutionContext):
-    refusals = refusals_in_run(context.instance, context.run_id)
+    refusals = refusals_in_run(context.instance, context.run.run_id)
     for check_key in context.selected_asset_check_keys:
         dataset = check_key.asset_key.path[-1]
         refused = refusals.get(dataset, {})
