@@ -34,7 +34,7 @@ _SHOWN_SCHEMAS = ("marts", "reports")
 """Skipped assets the summary names one by one; staging and intermediate models are only counted."""
 
 
-FILE_OUTCOMES = ("loaded", "unchanged", "refused", "ignored")
+FILE_OUTCOMES = ("loaded", "unchanged", "refused", "not loaded", "ignored")
 
 
 @dataclass(frozen=True)
@@ -177,12 +177,13 @@ def release_runs_of_dead_cli_processes(instance: dg.DagsterInstance) -> list[str
 
 
 def landing_file_outcomes(
-    plan: RunPlan, refusals: dict[str, dict[str, str]], landing: Path
+    plan: RunPlan, loaded: set[str], refusals: dict[str, dict[str, str]], landing: Path
 ) -> list[FileOutcome]:
     """HOOK for ingest's reader of per-file outcomes (loaded, unchanged, refused or ignored, with why).
 
-    Until that reader is merged, outcomes come from what this run saw: files the plan found new or changed
-    were loaded unless this run refused them; every other recognised file was unchanged.
+    Until that reader is merged, outcomes come from what this run saw: the files its landing assets loaded
+    or refused; a file the plan found new but that was neither was not loaded (its dataset's load failed,
+    see the failures); every other recognised file was unchanged. Unrecognised files are not listed yet.
     """
     from orchestration.contract import landing_files
 
@@ -190,14 +191,29 @@ def landing_file_outcomes(
     changed = {name for names in plan.changed_files.values() for name in names}
     outcomes = []
     for landing_file in landing_files(landing):
-        if landing_file.name in why_refused:
-            first_problem = [*why_refused[landing_file.name].splitlines(), ""][1].strip(" -")
-            outcomes.append(FileOutcome(landing_file.name, "refused", first_problem))
-        elif landing_file.name in changed:
-            outcomes.append(FileOutcome(landing_file.name, "loaded"))
+        name = landing_file.name
+        if name in why_refused:
+            first_problem = [*why_refused[name].splitlines(), ""][1].strip(" -")
+            outcomes.append(FileOutcome(name, "refused", first_problem))
+        elif name in loaded:
+            outcomes.append(FileOutcome(name, "loaded"))
+        elif name in changed:
+            outcomes.append(
+                FileOutcome(name, "not loaded", f"the load of {landing_file.dataset.name} failed")
+            )
         else:
-            outcomes.append(FileOutcome(landing_file.name, "unchanged"))
+            outcomes.append(FileOutcome(name, "unchanged"))
     return outcomes
+
+
+def files_loaded(result) -> set[str]:
+    """Names of the landing files this Dagster run loaded, from its landing assets' materializations."""
+    return {
+        name
+        for event in result.get_asset_materialization_events()
+        if event.asset_key.path[0] == "raw" and "files_loaded" in event.materialization.metadata
+        for name in event.materialization.metadata["files_loaded"].value
+    }
 
 
 def skipped_assets(
@@ -307,7 +323,7 @@ def _run_dagster(
                 seconds=time.monotonic() - started,
                 log_file=log_file,
                 nothing_new_since=plan.up_to_date_since,
-                files=landing_file_outcomes(plan, {}, settings.landing),
+                files=landing_file_outcomes(plan, set(), {}, settings.landing),
             )
             return outcome, True
         result = defs.resolve_job_def(MONTHLY_RUN_JOB_NAME).execute_in_process(
@@ -325,7 +341,7 @@ def _run_dagster(
         seconds=time.monotonic() - started,
         failures=_failure_messages(result),
         log_file=log_file,
-        files=landing_file_outcomes(plan, refusals, settings.landing),
+        files=landing_file_outcomes(plan, files_loaded(result), refusals, settings.landing),
         skipped=skipped_assets(plan, result, graph, refusals),
     )
     return outcome, outcome.success and not outcome.skipped

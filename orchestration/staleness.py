@@ -10,7 +10,8 @@ An asset is stale when
 - something it is built from changed after it was built: a landing dataset's newest load in the load log,
   another asset's latest materialization in Dagster's event log, or an asset that is stale in this run.
 So a run with nothing new selects nothing; a new ledger month selects the ledger and what is built from it;
-an asset left unbuilt by a refused file or a failure stays stale until a run builds it.
+an asset left unbuilt by a refused file or a failure stays stale until a run builds it. Python assets carry
+no code version: after an upgrade that changes how the pack is drawn, `highneeds report` redraws it.
 
 Walking the graph needs the Dagster definitions and event log (seconds to load). So a run that built all
 it planned also records, in the warehouse (`raw._outputs_state`), the digests of the landing files and
