@@ -7,6 +7,7 @@ Usage: python benchmarks/bench_dbt_events.py --warehouse HOME/warehouse.duckdb [
 """
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -51,8 +52,13 @@ def in_dagster(checks: bool) -> tuple[float, float, float, int]:
     assets = dbt_assets_with(checks)
     own_before, children_before = _cpu()
     started = time.perf_counter()
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = dg.materialize([assets], resources=resources, instance=instance)
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    with (
+        dg.DagsterInstance.ephemeral() as instance,
+        open(os.devnull, "w") as devnull,
+        contextlib.redirect_stdout(devnull),
+    ):
+        result = dg.materialize([assets], resources=resources, instance=instance, run_config=quiet)
         events = len(instance.all_logs(result.run_id))
     wall = time.perf_counter() - started
     own_after, children_after = _cpu()

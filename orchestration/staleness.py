@@ -212,7 +212,35 @@ def plan_run(
     state: WarehouseState,
     changed_files: Mapping[str, list[str]],
 ) -> RunPlan:
-    """Walk the asset graph from the landing datasets down and keep what is stale (see the module doc)."""
+    """Walk the asset graph from the landing datasets down and keep what is stale (see the module doc).
+
+    Assets made by one step that cannot run in part (a multi-asset that is not subsettable) are stale
+    together: the walk is repeated with the partners of every stale asset counted as stale too.
+    """
+    partners: dict[dg.AssetKey, str] = {}
+    while True:
+        stale = _walk(graph, builds, state, changed_files, partners)
+        missing = {
+            partner: f"made in one step with {key.to_user_string()}"
+            for key in stale
+            for partner in graph.get(key).execution_set_asset_keys
+            if partner not in stale
+        }
+        if not missing:
+            break
+        partners.update(missing)
+    return RunPlan(
+        stale=stale, changed_files=dict(changed_files), up_to_date_since=_latest_change(builds, state)
+    )
+
+
+def _walk(
+    graph: dg.AssetGraph,
+    builds: Mapping[dg.AssetKey, Built],
+    state: WarehouseState,
+    changed_files: Mapping[str, list[str]],
+    partners: Mapping[dg.AssetKey, str],
+) -> dict[dg.AssetKey, str]:
     changed_at: dict[dg.AssetKey, float] = {}
     rebuilt = float("inf")
     stale: dict[dg.AssetKey, str] = {}
@@ -230,13 +258,11 @@ def plan_run(
             changed_at[key] = rebuilt if key in stale else (loaded.timestamp() if loaded else 0.0)
             continue
         built = builds.get(key)
-        why = _why_stale(key, node, built, state, changed_at)
+        why = _why_stale(key, node, built, state, changed_at) or partners.get(key)
         if why:
             stale[key] = why
         changed_at[key] = rebuilt if why else built.timestamp
-    return RunPlan(
-        stale=stale, changed_files=dict(changed_files), up_to_date_since=_latest_change(builds, state)
-    )
+    return stale
 
 
 def _why_stale(

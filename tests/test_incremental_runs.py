@@ -4,6 +4,7 @@ when it is killed. Real CLI runs on a small landing folder, read back from the w
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -120,7 +121,13 @@ def test_a_new_ledger_month_rebuilds_what_is_built_from_the_ledger_and_nothing_e
     )
     assert float(july.total[0]) == MONTH_TOTAL_GBP
     assert _tree(DBT_PROJECT_DIR) == project_before  # dbt's target, logs and manifest live elsewhere
-    assert len(list((home / "dbt" / "runs").iterdir())) == 2
+    run_folders = sorted((home / "dbt" / "runs").iterdir())
+    assert len(run_folders) == 2
+    ran_in_dbt = {
+        r["unique_id"] for r in json.loads((run_folders[-1] / "run_results.json").read_text())["results"]
+    }
+    assert any(node.startswith("test.") for node in ran_in_dbt)  # data tests run with the month
+    assert not any(node.startswith("unit_test.") for node in ran_in_dbt)  # unit tests: the test suite's
 
 
 @pytest.mark.slow

@@ -141,3 +141,17 @@ def test_an_empty_home_builds_everything(graph: dg.AssetGraph) -> None:
     assert _stale(plan) == {key.to_user_string() for key in graph.materializable_asset_keys}
     assert plan.stale[dg.AssetKey(["raw", "schools"])] == "its raw table is not in the warehouse yet"
     assert plan.up_to_date_since is None
+
+
+def test_assets_made_in_one_step_are_rebuilt_together_with_what_is_built_from_them(
+    graph: dg.AssetGraph,
+) -> None:
+    builds = _everything_built(graph)
+    del builds[dg.AssetKey(["raw", "dfe_statistical_neighbours"])]  # as if it had never been built
+    plan = plan_run(graph, builds, _warehouse_holding_everything(graph), {})
+    assert (
+        plan.stale[dg.AssetKey(["raw", "dfe_benchmarks"])]
+        == "made in one step with raw/dfe_statistical_neighbours"
+    )
+    assert {"staging/stg_dfe__benchmarks", "marts/benchmarks", "reports/schools_forum_pack"} <= _stale(plan)
+    assert _stale(plan).isdisjoint(FINANCE - {"reports/schools_forum_pack"})
