@@ -38,7 +38,7 @@ def latest_complete_month(scheduled_for: datetime) -> str:
     job=monthly_run_job,
     cron_schedule=MONTHLY_CRON,
     execution_timezone=LONDON,
-    description="At 06:00 (UK time) on the 6th: loads last month's extracts and rebuilds everything.",
+    description="At 06:00 (UK time) on the 6th: loads last month's extracts and rebuilds what they change.",
     default_status=dg.DefaultScheduleStatus.STOPPED,
 )
 def monthly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:

@@ -109,7 +109,8 @@ def demo(landing: Path, seed: int, scale: str, latest_month: str | None) -> None
 )
 @click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path), help=_HOME_HELP)
 def run(landing: Path, home: Path | None) -> None:
-    """Load new landing files, rebuild every model and mart, and write the reports — through Dagster."""
+    """Load new or changed landing files and rebuild the models, marts and reports they change — through
+    Dagster. With nothing new it says so in about a second."""
     from orchestration.run import run_pipeline
     from orchestration.run_lock import RunInProgress
 
