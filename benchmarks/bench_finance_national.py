@@ -94,6 +94,8 @@ def main() -> None:
             str(DBT_PROJECT_DIR),
             "--target-path",
             str(scratch / "dbt_target"),
+            "--log-path",
+            str(scratch / "dbt_target"),
         ],
         env=env,
         capture_output=True,

@@ -1,4 +1,9 @@
-"""What runs without anyone at a terminal: the monthly schedule, the new-file sensor, the failure e-mail."""
+"""What runs without anyone at a terminal: the monthly schedule, the new-file sensor, the failure e-mail.
+
+The schedule and the sensor ask for what is stale only (`orchestration/staleness.py`), like `highneeds
+run`; when the warehouse cannot be read (a run is writing it) the schedule asks for everything and the
+sensor looks again at its next tick.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from orchestration.alerts import root_cause_message, send_failure_alert
 from orchestration.contract import identify_landing_file, landing_files
 from orchestration.jobs import monthly_run_job
 from orchestration.partitions import MONTHLY_PARTITIONS, range_tags
+from orchestration.settings import Settings
 
 MONTHLY_CRON = "0 6 6 * *"
 """06:00 on the 6th: finance systems close the month in the first working days."""
@@ -31,12 +38,30 @@ def latest_complete_month(scheduled_for: datetime) -> str:
     job=monthly_run_job,
     cron_schedule=MONTHLY_CRON,
     execution_timezone=LONDON,
-    description="At 06:00 (UK time) on the 6th: loads last month's extracts and rebuilds everything.",
+    description="At 06:00 (UK time) on the 6th: loads last month's extracts and rebuilds what they change.",
     default_status=dg.DefaultScheduleStatus.STOPPED,
 )
-def monthly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+def monthly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     month = latest_complete_month(context.scheduled_execution_time)
-    return dg.RunRequest(run_key=f"monthly-{month}", partition_key=month)
+    settings = Settings.from_env()
+    stale = None  # everything, unless the landing folder and warehouse say what is stale
+    if settings.landing is not None and settings.landing.is_dir():
+        try:
+            stale = stale_assets(settings, context.instance)
+        except duckdb.Error:  # a run holds the warehouse: ask for everything rather than guess
+            stale = None
+    if stale is not None and not stale:
+        return dg.SkipReason(f"nothing new for {month}: every output is up to date")
+    return dg.RunRequest(run_key=f"monthly-{month}", partition_key=month, asset_selection=stale)
+
+
+def stale_assets(settings: Settings, instance: dg.DagsterInstance) -> list[dg.AssetKey]:
+    """What a run started now over the settings' landing folder and home should build."""
+    from orchestration.definitions import defs
+    from orchestration.staleness import landing_digests, plan_for
+
+    plan = plan_for(settings, landing_digests(settings.landing), defs.resolve_asset_graph(), instance)
+    return list(plan.stale)
 
 
 def landing_fingerprint(landing: Path) -> dict[str, str]:
@@ -68,6 +93,14 @@ def new_landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorRe
     changed = changed_files(previous, current)
     if not changed:
         return dg.SkipReason("no new or changed landing files")
+    try:
+        stale = stale_assets(Settings.from_env(landing=landing_value), context.instance)
+    except duckdb.Error:
+        return dg.SkipReason("a run is using the warehouse; looking again at the next tick")
+    if not stale:
+        return dg.SensorResult(
+            skip_reason=dg.SkipReason("the changed files hold nothing new"), cursor=json.dumps(current)
+        )
     run_key = hashlib.sha256(json.dumps({name: current[name] for name in changed}).encode()).hexdigest()[:16]
     months = sorted(
         m for m in (identify_landing_file(Path(landing_value) / name).extract_month for name in changed) if m
@@ -76,7 +109,8 @@ def new_landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorRe
     first, last = (months[0], months[-1]) if months else (MONTHLY_PARTITIONS.get_last_partition_key(),) * 2
     tags = {"highneeds/changed_files": ", ".join(changed)[:500], **range_tags(first, last)}
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=run_key, tags=tags)], cursor=json.dumps(current)
+        run_requests=[dg.RunRequest(run_key=run_key, tags=tags, asset_selection=stale)],
+        cursor=json.dumps(current),
     )
 
 

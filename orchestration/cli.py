@@ -180,7 +180,8 @@ def demo(
 @click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path), help=_HOME_HELP)
 @config_option
 def run(landing: Path, home: Path | None, config_file: Path | None) -> None:
-    """Load new landing files, rebuild every model and mart, and write the reports — through Dagster."""
+    """Load new or changed landing files and rebuild the models, marts and reports they change — through
+    Dagster. With nothing new it says so in about a second."""
     settings = _settings(home, landing, config_file)
     from orchestration.run import run_pipeline
     from orchestration.run_lock import RunInProgress

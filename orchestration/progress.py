@@ -7,8 +7,10 @@ while Dagster's own console logger is kept quiet so the terminal shows a readabl
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-import dagster as dg
+if TYPE_CHECKING:
+    import dagster as dg
 
 PROGRESS_LOGGER = "highneeds.progress"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.dbt_manifest import DBT_PROJECT, dbt_executable
+from orchestration.dbt_manifest import dbt_executable, dbt_project
 from orchestration.settings import Settings
 
 
@@ -30,5 +30,5 @@ class HighNeedsHome(dg.ConfigurableResource):
 def build_resources() -> dict[str, object]:
     return {
         "highneeds": HighNeedsHome(),
-        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
+        "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable()),
     }

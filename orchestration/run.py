@@ -1,4 +1,11 @@
-"""Running the whole pipeline through Dagster from the CLI, and summarising what it did."""
+"""Running the pipeline through Dagster from the CLI, and summarising what it did.
+
+A run first works out what is stale (`orchestration/staleness.py`) and materialises only that, in one
+Dagster run in this process. With nothing stale it starts no Dagster run at all: it says "nothing new
+since <time>; outputs unchanged", and its log file under `<home>/logs/` records what was compared. When
+the landing files and the dbt project are exactly those the outputs were last brought up to date from,
+it knows that before loading Dagster, in about a second.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +15,68 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration.alerts import root_cause_message, send_failure_alert
 from orchestration.instance import prepare_dagster_home
-from orchestration.partitions import all_months_tags
 from orchestration.run_lock import exclusive_run
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
 
+if TYPE_CHECKING:
+    import dagster as dg
+
+    from orchestration.staleness import RunPlan
+
 _QUIET_DAGSTER_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+CLI_PID_TAG = "highneeds/cli_pid"
+_SHOWN_SCHEMAS = ("marts", "reports")
+"""Skipped assets the summary names one by one; staging and intermediate models are only counted."""
+
+
+FILE_OUTCOMES = ("loaded", "unchanged", "refused", "not loaded", "ignored")
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one landing file in a run: loaded, unchanged, refused or ignored, and why."""
+
+    name: str
+    outcome: str
+    detail: str = ""
 
 
 @dataclass
 class RunOutcome:
-    """What a run did: success, failures in plain words, table sizes and where outputs are."""
+    """What a run did: success, failures in plain words, files, skipped assets, table sizes, outputs."""
 
     settings: Settings
     success: bool
-    run_id: str
+    run_id: str | None
     seconds: float
     failures: list[str] = field(default_factory=list)
     table_rows: dict[str, int] = field(default_factory=dict)
     log_file: Path | None = None
+    nothing_new_since: datetime | None = None
+    """Set when the run found nothing stale and so built nothing."""
+    files: list[FileOutcome] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Asset → why it was stale but not built in this run (a refused file upstream, a failure)."""
+
+    @property
+    def nothing_new(self) -> bool:
+        return self.run_id is None
 
     def summary_text(self) -> str:
-        lines = [
-            f"Run {self.run_id[:8]} {'succeeded' if self.success else 'FAILED'} in {self.seconds:.1f}s",
-        ]
-        for failure in self.failures:
-            lines.append(f"  ✗ {failure}")
+        if self.nothing_new:
+            since = f"{self.nothing_new_since:%Y-%m-%d %H:%M}" if self.nothing_new_since else "the last run"
+            lines = [f"Nothing new since {since}; outputs unchanged (checked in {self.seconds:.1f}s)"]
+        else:
+            verdict = "succeeded" if self.success else "FAILED"
+            lines = [f"Run {self.run_id[:8]} {verdict} in {self.seconds:.1f}s"]
+        lines += [f"  ✗ {failure}" for failure in self.failures]
+        lines += _files_text(self.files)
+        lines += _skipped_text(self.skipped)
         raw = {name: rows for name, rows in self.table_rows.items() if name.startswith("raw.")}
         marts = {name: rows for name, rows in self.table_rows.items() if name.startswith("marts.")}
         if raw:
@@ -53,6 +93,30 @@ class RunOutcome:
             lines.append(f"Run log:   {self.log_file}")
         lines.append("Look at it: highneeds ui" + (f" --home {self.settings.home}"))
         return "\n".join(lines)
+
+
+def _files_text(files: list[FileOutcome]) -> list[str]:
+    if not files:
+        return []
+    counts = {outcome: sum(file.outcome == outcome for file in files) for outcome in FILE_OUTCOMES}
+    lines = [
+        "Landing files: " + ", ".join(f"{count} {outcome}" for outcome, count in counts.items() if count)
+    ]
+    for file in files:
+        if file.outcome != "unchanged":
+            lines.append(f"  {file.outcome:<9} {file.name}{' — ' + file.detail if file.detail else ''}")
+    return lines
+
+
+def _skipped_text(skipped: dict[str, str]) -> list[str]:
+    if not skipped:
+        return []
+    shown = {key: why for key, why in skipped.items() if key.split("/")[0] in _SHOWN_SCHEMAS}
+    lines = [f"Not rebuilt this run ({len(skipped)} assets, kept as they were):"]
+    lines += [f"  {key} — {why}" for key, why in sorted(shown.items())]
+    if len(skipped) > len(shown):
+        lines.append(f"  … and {len(skipped) - len(shown)} staging and intermediate models")
+    return lines
 
 
 def warehouse_table_rows(settings: Settings) -> dict[str, int]:
@@ -79,9 +143,6 @@ def _failure_messages(result) -> list[str]:
     ]
 
 
-CLI_PID_TAG = "highneeds/cli_pid"
-
-
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -92,7 +153,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def release_runs_of_dead_cli_processes(instance) -> list[str]:
+def release_runs_of_dead_cli_processes(instance: dg.DagsterInstance) -> list[str]:
     """Mark runs whose CLI process was killed as failed and free the pool slots they held.
 
     A run killed half-way (power cut, Ctrl-C twice, OOM) never releases its `warehouse` pool slot, so the
@@ -115,45 +176,172 @@ def release_runs_of_dead_cli_processes(instance) -> list[str]:
     return released
 
 
+def landing_file_outcomes(
+    plan: RunPlan, loaded: set[str], refusals: dict[str, dict[str, str]], landing: Path
+) -> list[FileOutcome]:
+    """HOOK for ingest's reader of per-file outcomes (loaded, unchanged, refused or ignored, with why).
+
+    Until that reader is merged, outcomes come from what this run saw: the files its landing assets loaded
+    or refused; a file the plan found new but that was neither was not loaded (its dataset's load failed,
+    see the failures); every other recognised file was unchanged. Unrecognised files are not listed yet.
+    """
+    from orchestration.contract import landing_files
+
+    why_refused = {name: headline for files in refusals.values() for name, headline in files.items()}
+    changed = {name for names in plan.changed_files.values() for name in names}
+    outcomes = []
+    for landing_file in landing_files(landing):
+        name = landing_file.name
+        if name in why_refused:
+            first_problem = [*why_refused[name].splitlines(), ""][1].strip(" -")
+            outcomes.append(FileOutcome(name, "refused", first_problem))
+        elif name in loaded:
+            outcomes.append(FileOutcome(name, "loaded"))
+        elif name in changed:
+            outcomes.append(
+                FileOutcome(name, "not loaded", f"the load of {landing_file.dataset.name} failed")
+            )
+        else:
+            outcomes.append(FileOutcome(name, "unchanged"))
+    return outcomes
+
+
+def files_loaded(result) -> set[str]:
+    """Names of the landing files this Dagster run loaded, from its landing assets' materializations."""
+    return {
+        name
+        for event in result.get_asset_materialization_events()
+        if event.asset_key.path[0] == "raw" and "files_loaded" in event.materialization.metadata
+        for name in event.materialization.metadata["files_loaded"].value
+    }
+
+
+def skipped_assets(
+    plan: RunPlan, result, graph: dg.AssetGraph, refusals: dict[str, dict[str, str]]
+) -> dict[str, str]:
+    """Assets the plan found stale that this run did not build, each with the reason."""
+    from orchestration.assets.landing import landing_asset_key
+    from orchestration.staleness import landing_dataset
+
+    built = {event.asset_key for event in result.get_asset_materialization_events()}
+    blocked_by: dict[dg.AssetKey, str] = {}
+    for dataset in sorted(refusals):
+        for key in _descendants(graph, landing_asset_key(dataset)):
+            blocked_by.setdefault(key, dataset)
+    failed_steps = {event.step_key for event in result.all_events if event.is_step_failure}
+    skipped = {}
+    for key in plan.stale:
+        if key in built or landing_dataset(key) is not None:
+            continue
+        if key in blocked_by:
+            why = f"built from {blocked_by[key]}, whose new file was refused"
+        elif failed_steps:
+            why = "not built: " + ", ".join(sorted(failed_steps)) + " failed"
+        else:
+            why = "not built"
+        skipped[key.to_user_string()] = why
+    return skipped
+
+
+def _descendants(graph: dg.AssetGraph, key: dg.AssetKey) -> set[dg.AssetKey]:
+    found: set[dg.AssetKey] = set()
+    frontier = [key]
+    while frontier:
+        for child in graph.get(frontier.pop()).child_keys:
+            if child not in found:
+                found.add(child)
+                frontier.append(child)
+    return found
+
+
 def run_pipeline(settings: Settings) -> RunOutcome:
-    """Materialise every asset in one Dagster run (in this process) over the settings' home and landing."""
+    """Materialise what is stale in one Dagster run (in this process) over the settings' home and landing."""
+    from orchestration.dbt_manifest import project_fingerprint
+    from orchestration.staleness import landing_digests, record_up_to_date, up_to_date_since
+
     started = time.monotonic()
     settings.ensure_dirs()
     settings.export_env()
-    prepare_dagster_home(settings)
-
-    import dagster as dg
-
-    from orchestration.definitions import defs
-    from orchestration.jobs import MONTHLY_RUN_JOB_NAME
-
-    job = defs.resolve_job_def(MONTHLY_RUN_JOB_NAME)
     log_dir = settings.home / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_dir / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
     # dbt's own log lines go to the run's log file, so the terminal shows our progress lines only.
-    with (
-        exclusive_run(settings.home),
-        log_file.open("w") as log,
-        contextlib.redirect_stdout(log),
-        dg.DagsterInstance.get() as instance,
-    ):
+    with exclusive_run(settings.home), log_file.open("w") as log, contextlib.redirect_stdout(log):
+        digests = landing_digests(settings.landing)
+        dbt_project = project_fingerprint()
+        print(f"{len(digests)} landing files in {settings.landing}; dbt project {dbt_project}")
+        since = up_to_date_since(settings.warehouse, digests, dbt_project)
+        if since is not None:
+            print(f"Nothing new since {since}: the outputs were built from these very files and dbt project.")
+            return RunOutcome(
+                settings=settings,
+                success=True,
+                run_id=None,
+                seconds=time.monotonic() - started,
+                log_file=log_file,
+                nothing_new_since=since,
+                files=[FileOutcome(name, "unchanged") for name in digests],
+            )
+        outcome, complete = _run_dagster(settings, digests, log_file, started)
+        if complete:
+            record_up_to_date(settings.warehouse, datetime.now().replace(microsecond=0), digests, dbt_project)
+    outcome.table_rows = warehouse_table_rows(settings)
+    if not outcome.success:
+        from orchestration.jobs import MONTHLY_RUN_JOB_NAME
+
+        send_failure_alert(MONTHLY_RUN_JOB_NAME, outcome.run_id or "", outcome.failures)
+    return outcome
+
+
+def _run_dagster(
+    settings: Settings, digests: dict[str, str], log_file: Path, started: float
+) -> tuple[RunOutcome, bool]:
+    """Plan, then run what is stale; (outcome, whether everything planned was built)."""
+    prepare_dagster_home(settings)
+
+    import dagster as dg
+
+    from orchestration.assets.refusals import refusals_in_run
+    from orchestration.definitions import defs
+    from orchestration.jobs import MONTHLY_RUN_JOB_NAME
+    from orchestration.partitions import all_months_tags
+    from orchestration.staleness import plan_for
+
+    graph = defs.resolve_asset_graph()
+    with dg.DagsterInstance.get() as instance:
         release_runs_of_dead_cli_processes(instance)
-        result = job.execute_in_process(
+        plan = plan_for(settings, digests, graph, instance)
+        print(f"Stale assets ({len(plan.stale)}):", *plan.reasons_text(limit=len(plan.stale)), sep="\n  ")
+        if plan.nothing_new:
+            print(
+                f"Nothing new since {plan.up_to_date_since}; outputs unchanged. No Dagster run was started."
+            )
+            outcome = RunOutcome(
+                settings=settings,
+                success=True,
+                run_id=None,
+                seconds=time.monotonic() - started,
+                log_file=log_file,
+                nothing_new_since=plan.up_to_date_since,
+                files=landing_file_outcomes(plan, set(), {}, settings.landing),
+            )
+            return outcome, True
+        result = defs.resolve_job_def(MONTHLY_RUN_JOB_NAME).execute_in_process(
             instance=instance,
+            asset_selection=list(plan.stale),
             raise_on_error=False,
             run_config=_QUIET_DAGSTER_CONSOLE,
             tags={**all_months_tags(), CLI_PID_TAG: str(os.getpid())},
         )
+        refusals = refusals_in_run(instance, result.run_id)
     outcome = RunOutcome(
         settings=settings,
         success=result.success,
         run_id=result.run_id,
         seconds=time.monotonic() - started,
         failures=_failure_messages(result),
-        table_rows=warehouse_table_rows(settings),
         log_file=log_file,
+        files=landing_file_outcomes(plan, files_loaded(result), refusals, settings.landing),
+        skipped=skipped_assets(plan, result, graph, refusals),
     )
-    if not outcome.success:
-        send_failure_alert(MONTHLY_RUN_JOB_NAME, outcome.run_id, outcome.failures)
-    return outcome
+    return outcome, outcome.success and not outcome.skipped

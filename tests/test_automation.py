@@ -74,7 +74,8 @@ def test_the_schedule_runs_at_six_in_the_morning_london_time_on_the_sixth() -> N
     assert (second.month, second.day, second.hour) == (5, 6, 6)
 
 
-def test_the_scheduled_run_loads_the_month_before_the_run_date() -> None:
+def test_the_scheduled_run_loads_the_month_before_the_run_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HIGHNEEDS_LANDING", raising=False)  # no landing folder: the schedule asks for all
     tick = datetime(2026, 11, 6, 6, 0, tzinfo=ZoneInfo("Europe/London"))
     with dg.DagsterInstance.ephemeral() as instance:
         request = monthly_schedule(
@@ -109,9 +110,11 @@ def test_the_sensor_requests_a_run_for_new_files_and_again_only_when_a_file_chan
     )
     (landing / "notes.txt").write_text("not a landing file")
     monkeypatch.setenv("HIGHNEEDS_LANDING", str(landing))
+    monkeypatch.setenv("HIGHNEEDS_HOME", str(tmp_path / "home"))
     with dg.DagsterInstance.ephemeral() as instance:
         first = new_landing_files_sensor(dg.build_sensor_context(instance=instance))
         assert len(first.run_requests) == 1
+        assert dg.AssetKey(["raw", "hn_ledger"]) in first.run_requests[0].asset_selection  # what is stale
         second = new_landing_files_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
         assert isinstance(second, dg.SkipReason)
         time.sleep(0.01)

@@ -50,13 +50,25 @@ def test_the_monthly_job_selects_every_asset() -> None:
     assert dg.AssetKey(["marts", "spend_by_provision_type"]) in job.asset_layer.selected_asset_keys
 
 
-def test_loading_the_definitions_imports_neither_great_expectations_nor_statsmodels() -> None:
+def test_loading_the_definitions_imports_no_great_expectations_statsmodels_or_matplotlib() -> None:
+    heavy = ("great_expectations", "statsmodels", "matplotlib", "openpyxl")
     probe = (
-        "import sys, orchestration.definitions;"
-        "print(sorted(m for m in ('great_expectations', 'statsmodels') if m in sys.modules))"
+        "import sys; from orchestration.definitions import defs;"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
     )
     completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "[]"
+
+
+def test_every_dbt_asset_carries_the_fingerprint_of_the_dbt_project_as_its_code_version() -> None:
+    from orchestration.dbt_manifest import project_fingerprint
+
+    graph = _asset_graph()
+    versions = {
+        graph.get(key).code_version for key in graph.materializable_asset_keys if key.path[0] == "marts"
+    }
+    assert project_fingerprint() in versions
+    assert graph.get(dg.AssetKey(["marts", "spend_by_provision_type"])).code_version == project_fingerprint()
 
 
 def test_the_cli_help_speaks_to_a_finance_officer_without_loading_the_pipeline() -> None:

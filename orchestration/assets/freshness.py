@@ -4,10 +4,10 @@ The check looks at what the data covers (the newest accounting month), not at wh
 a run that re-loads last month's file is still stale data for Schools Forum.
 """
 
+import calendar
 from datetime import date, timedelta
 
 import dagster as dg
-import pandas as pd
 
 from orchestration.assets.landing import WAREHOUSE_POOL, landing_asset_key
 from orchestration.resources import HighNeedsHome
@@ -20,7 +20,8 @@ def ledger_staleness(newest_period: str | None, today: date) -> tuple[bool, str]
     """(fresh?, why) for the newest ledger accounting month `YYYY-MM` as seen on `today`."""
     if newest_period is None:
         return False, "no ledger month has been loaded yet"
-    month_end = pd.Period(newest_period, freq="M").end_time.date()
+    year, month = (int(part) for part in newest_period.split("-"))
+    month_end = date(year, month, calendar.monthrange(year, month)[1])
     age = today - month_end
     if age > LEDGER_STALE_AFTER:
         return (

@@ -1,20 +1,24 @@
-"""One ingest asset per landing dataset, made by one factory over the contract's dataset specs."""
+"""One ingest asset per landing dataset, made by one factory over the contract's dataset specs.
+
+The ingest itself (pandas, the quality gate) is imported when an asset runs, not when the Dagster
+definitions load.
+"""
 
 import warnings
 
 import dagster as dg
 
-from expectations.report import LandingFilesRefused
 from expectations.rules import REFERENCED_DATASETS
 from orchestration.assets.checks import landing_check_results, landing_check_specs
 from orchestration.contract import DATASETS, Dataset
-from orchestration.ingest import load_landing_dataset
 from orchestration.partitions import MONTHLY_PARTITIONS
 from orchestration.progress import report
 from orchestration.resources import HighNeedsHome
 
 WAREHOUSE_POOL = "warehouse"
 """Every asset that writes the DuckDB file runs in this pool (limit 1: DuckDB allows one writer)."""
+REFUSALS_METADATA = "refusals"
+"""Materialization metadata: file name → why it was refused, for each file refused in the run."""
 
 
 def landing_asset_key(dataset_name: str) -> dg.AssetKey:
@@ -29,8 +33,9 @@ def _partitioned(dataset: Dataset) -> bool:
 def build_landing_asset(dataset: Dataset) -> dg.AssetsDefinition:
     """An asset `raw/<dataset>` that checks and loads the dataset's new or changed landing files.
 
-    Its checks are reported by the same step (see `assets/checks.py`); when a file is refused the step
-    fails after loading the dataset's good files, so the run stops downstream and says which file and why.
+    Its checks are reported by the same step (see `assets/checks.py`). A refused file does not fail the
+    step: the dataset's good files are loaded, the models built from this dataset are left out of the run's
+    dbt build, and `assets/refusals.py` fails the run once everything else is built.
     """
     key = landing_asset_key(dataset.name)
 
@@ -48,6 +53,8 @@ def build_landing_asset(dataset: Dataset) -> dg.AssetsDefinition:
         deps=[landing_asset_key(name) for name in REFERENCED_DATASETS.get(dataset.name, ())],
     )
     def _landing_asset(context: dg.AssetExecutionContext, highneeds: HighNeedsHome):
+        from orchestration.ingest import load_landing_dataset
+
         settings = highneeds.settings
         months = (
             context.partition_keys if context.has_partition_key_range or context.has_partition_key else None
@@ -69,6 +76,7 @@ def build_landing_asset(dataset: Dataset) -> dg.AssetsDefinition:
             metadata={
                 "files_loaded": dg.MetadataValue.json(result.files_loaded),
                 "files_refused": dg.MetadataValue.json([r.name for r in result.refused]),
+                REFUSALS_METADATA: dg.MetadataValue.json({r.name: r.headline() for r in result.refused}),
                 "files_unchanged": len(result.files_unchanged),
                 "months_replaced": dg.MetadataValue.json(result.months_replaced),
                 "columns_dropped": dg.MetadataValue.json(
@@ -81,8 +89,6 @@ def build_landing_asset(dataset: Dataset) -> dg.AssetsDefinition:
             },
             check_results=landing_check_results(dataset, result),
         )
-        if result.refused:
-            raise LandingFilesRefused(result.refused)
 
     return _landing_asset
 

@@ -1,16 +1,13 @@
-"""Real DfE statistics (vendored, OGL v3.0) and the installation's own LA, loaded for benchmarking."""
+"""Real DfE statistics (vendored, OGL v3.0) and the installation's own LA, loaded for benchmarking.
+
+The public data readers (pandas, openpyxl) are imported when the asset runs, not when the definitions load.
+"""
 
 import dagster as dg
 
 from orchestration.assets.landing import WAREHOUSE_POOL
 from orchestration.config import known_la_codes
 from orchestration.progress import report
-from orchestration.public_data import (
-    AREA_COLUMNS,
-    installation_areas,
-    load_public_benchmarks,
-    read_la_profile_figures,
-)
 from orchestration.resources import HighNeedsHome
 from orchestration.warehouse import transaction
 
@@ -45,6 +42,13 @@ _LICENCE = "Contains public sector information licensed under the Open Governmen
     pool=WAREHOUSE_POOL,
 )
 def dfe_benchmarks(context: dg.AssetExecutionContext, highneeds: HighNeedsHome):
+    from orchestration.public_data import (
+        AREA_COLUMNS,
+        installation_areas,
+        load_public_benchmarks,
+        read_la_profile_figures,
+    )
+
     config = highneeds.settings.config
     published = load_public_benchmarks()
     profiles = read_la_profile_figures()

@@ -14,7 +14,8 @@ import duckdb
 import pandas as pd
 
 from orchestration.contract import DATASETS
-from orchestration.dbt_manifest import dbt_executable, ensure_manifest
+from orchestration.dbt_launcher import parent_env
+from orchestration.dbt_manifest import dbt_env, dbt_executable, ensure_manifest
 from orchestration.ingest import load_landing_dataset
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
@@ -48,14 +49,12 @@ def dbt_build(settings: Settings, select: str | None = None) -> subprocess.Compl
         str(DBT_PROJECT_DIR),
         "--target-path",
         str(settings.home / "dbt_target"),
+        "--log-path",
+        str(settings.home / "dbt_target"),
     ]
     if select:
         args += ["--select", select, "resource_type:seed", "--indirect-selection", "cautious"]
-    env = {
-        **os.environ,
-        "HIGHNEEDS_WAREHOUSE": str(settings.warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+    env = dbt_env(HIGHNEEDS_WAREHOUSE=str(settings.warehouse), **parent_env())
     completed = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise AssertionError(f"dbt build failed:\n{completed.stdout[-6000:]}\n{completed.stderr[-2000:]}")

@@ -1,0 +1,50 @@
+"""dbt's unit tests (the hand-worked given/expect rows in the models' `.yml`) run here, in the test suite:
+a monthly run leaves them out (`--exclude-resource-type unit_test`), so this is where they must pass."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from orchestration.dbt_launcher import parent_env
+from orchestration.dbt_manifest import dbt_env, dbt_executable, manifest_json
+from orchestration.settings import DBT_PROJECT_DIR
+from tests.conftest import DemoRun
+
+
+@pytest.mark.slow
+def test_every_dbt_unit_test_runs_in_the_test_suite_and_passes(demo_run: DemoRun, tmp_path: Path) -> None:
+    assert demo_run.returncode == 0, demo_run.output[-3000:]
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy2(demo_run.warehouse, warehouse)  # unit tests read their models' column types from it
+    target = tmp_path / "target"
+    completed = subprocess.run(
+        [
+            dbt_executable(),
+            "test",
+            "--select",
+            "test_type:unit",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+        ],
+        env=dbt_env(HIGHNEEDS_WAREHOUSE=str(warehouse), **parent_env()),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    declared = set(manifest_json()["unit_tests"])
+    assert declared, "the dbt project declares no unit tests"
+    assert {result["unique_id"] for result in results} == declared
+    assert {result["status"] for result in results} == {"pass"}
