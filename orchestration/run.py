@@ -257,7 +257,12 @@ def _descendants(graph: dg.AssetGraph, key: dg.AssetKey) -> set[dg.AssetKey]:
 def run_pipeline(settings: Settings) -> RunOutcome:
     """Materialise what is stale in one Dagster run (in this process) over the settings' home and landing."""
     from orchestration.dbt_manifest import project_fingerprint
-    from orchestration.staleness import landing_digests, record_up_to_date, up_to_date_since
+    from orchestration.staleness import (
+        config_fingerprint,
+        landing_digests,
+        record_up_to_date,
+        up_to_date_since,
+    )
 
     started = time.monotonic()
     settings.ensure_dirs()
@@ -269,10 +274,15 @@ def run_pipeline(settings: Settings) -> RunOutcome:
     with exclusive_run(settings.home), log_file.open("w") as log, contextlib.redirect_stdout(log):
         digests = landing_digests(settings.landing)
         dbt_project = project_fingerprint()
-        print(f"{len(digests)} landing files in {settings.landing}; dbt project {dbt_project}")
-        since = up_to_date_since(settings.warehouse, digests, dbt_project)
+        config = config_fingerprint(settings)
+        print(
+            f"{len(digests)} landing files in {settings.landing}; dbt project {dbt_project}; config {config}"
+        )
+        since = up_to_date_since(settings.warehouse, digests, dbt_project, config)
         if since is not None:
-            print(f"Nothing new since {since}: the outputs were built from these very files and dbt project.")
+            print(
+                f"Nothing new since {since}: the outputs were built from these files, dbt project and config."
+            )
             return RunOutcome(
                 settings=settings,
                 success=True,
@@ -284,7 +294,9 @@ def run_pipeline(settings: Settings) -> RunOutcome:
             )
         outcome, complete = _run_dagster(settings, digests, log_file, started)
         if complete:
-            record_up_to_date(settings.warehouse, datetime.now().replace(microsecond=0), digests, dbt_project)
+            record_up_to_date(
+                settings.warehouse, datetime.now().replace(microsecond=0), digests, dbt_project, config
+            )
     outcome.table_rows = warehouse_table_rows(settings)
     if not outcome.success:
         from orchestration.jobs import MONTHLY_RUN_JOB_NAME

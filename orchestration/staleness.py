@@ -9,15 +9,19 @@ An asset is stale when
 - a test of it failed the last time it ran (it is built and tested again, not built on);
 - something it is built from changed after it was built: a landing dataset's newest load in the load log,
   another asset's latest materialization in Dagster's event log, or an asset that is stale in this run.
+- the installation's configuration (`highneeds.yaml`: LA code, neighbours, thresholds, scenarios) is not
+  the one the last complete run used: every asset built from landing data is rebuilt (landing loads keep
+  their files; a header map only matters to files not loaded yet).
 So a run with nothing new selects nothing; a new ledger month selects the ledger and what is built from it;
 an asset left unbuilt by a refused file or a failure stays stale until a run builds it. Python assets carry
 no code version: after an upgrade that changes how the pack is drawn, `highneeds report` redraws it.
 
 Walking the graph needs the Dagster definitions and event log (seconds to load). So a run that built all
 it planned also records, in the warehouse (`raw._outputs_state`), the digests of the landing files and
-the dbt project fingerprint it started from; the next run compares those first and, when nothing changed,
-knows there is nothing new without loading Dagster at all. The record travels with the warehouse, so a
-warehouse restored from a backup or rebuilt from the archive is never mistaken for an up-to-date one.
+the dbt project and configuration fingerprints it started from; the next run compares those first and,
+when nothing changed, knows there is nothing new without loading Dagster at all. The record travels with
+the warehouse, so a warehouse restored from a backup or rebuilt from the archive is never mistaken for an
+up-to-date one.
 """
 
 from __future__ import annotations
@@ -51,38 +55,73 @@ def landing_digests(landing: Path) -> dict[str, str]:
     return digests
 
 
-def _inputs_fingerprint(digests: Mapping[str, str], dbt_project: str) -> str:
-    return hashlib.sha256(json.dumps([sorted(digests.items()), dbt_project]).encode()).hexdigest()
+def config_fingerprint(settings: Settings) -> str:
+    """The digest of the configuration file's bytes ('defaults' when there is none).
+
+    The bytes, not the validated settings: validating reads the DfE files (pandas, most of a second), which
+    a run with nothing new must not pay. An edited comment therefore counts as a change: one rebuild.
+    """
+    path = settings.config_file
+    if path is None or not path.is_file():
+        return "defaults"
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def up_to_date_since(warehouse: Path, digests: Mapping[str, str], dbt_project: str) -> datetime | None:
-    """When the outputs were brought up to date from exactly these landing files and this dbt project;
-    None when the warehouse holds no such record (something is, or may be, stale)."""
+def _inputs_fingerprint(digests: Mapping[str, str], dbt_project: str, config: str) -> str:
+    return hashlib.sha256(json.dumps([sorted(digests.items()), dbt_project, config]).encode()).hexdigest()
+
+
+def _outputs_state(warehouse: Path) -> tuple[datetime, str, str | None] | None:
+    """(up to date since, inputs fingerprint, configuration fingerprint) of the last complete run."""
     if not warehouse.exists():
         return None
     with connect(warehouse, read_only=True) as connection:
         schema, table = OUTPUTS_STATE.split(".")
-        known = connection.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-        if not known:
+        columns = {
+            row[0]
+            for row in connection.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ?",
+                [schema, table],
+            ).fetchall()
+        }
+        if not columns:
             return None
-        row = connection.execute(f"select up_to_date_since, inputs from {OUTPUTS_STATE}").fetchone()
-    if row is None or row[1] != _inputs_fingerprint(digests, dbt_project):
+        config = "config" if "config" in columns else "null"
+        row = connection.execute(f"select up_to_date_since, inputs, {config} from {OUTPUTS_STATE}").fetchone()
+    return row
+
+
+def up_to_date_since(
+    warehouse: Path, digests: Mapping[str, str], dbt_project: str, config: str
+) -> datetime | None:
+    """When the outputs were brought up to date from exactly these landing files, dbt project and
+    configuration; None when the warehouse holds no such record (something is, or may be, stale)."""
+    row = _outputs_state(warehouse)
+    if row is None or row[1] != _inputs_fingerprint(digests, dbt_project, config):
         return None
     return row[0]
 
 
-def record_up_to_date(warehouse: Path, since: datetime, digests: Mapping[str, str], dbt_project: str) -> None:
-    """Remember that the outputs are up to date with these landing files and this dbt project."""
+def config_of_last_complete_run(warehouse: Path) -> str | None:
+    """The configuration fingerprint the outputs were last brought up to date with (None: not known)."""
+    row = _outputs_state(warehouse)
+    return None if row is None else row[2]
+
+
+def record_up_to_date(
+    warehouse: Path, since: datetime, digests: Mapping[str, str], dbt_project: str, config: str
+) -> None:
+    """Remember that the outputs are up to date with these landing files, dbt project and configuration."""
     with connect(warehouse) as connection:
         connection.execute(f"create schema if not exists {OUTPUTS_STATE.split('.')[0]}")
         connection.execute(
-            f"create or replace table {OUTPUTS_STATE} (up_to_date_since timestamp, inputs varchar)"
+            f"create or replace table {OUTPUTS_STATE} "
+            "(up_to_date_since timestamp, inputs varchar, config varchar)"
         )
         connection.execute(
-            f"insert into {OUTPUTS_STATE} values (?, ?)", [since, _inputs_fingerprint(digests, dbt_project)]
+            f"insert into {OUTPUTS_STATE} values (?, ?, ?)",
+            [since, _inputs_fingerprint(digests, dbt_project, config), config],
         )
 
 
@@ -304,4 +343,17 @@ def plan_for(
         raise ValueError("no landing folder given: pass --landing DIR or set HIGHNEEDS_LANDING")
     state = read_warehouse_state(settings.warehouse)
     changed = changed_landing_files(settings.landing, digests, state)
-    return plan_run(graph, latest_builds(instance, graph), state, changed)
+    plan = plan_run(graph, latest_builds(instance, graph), state, changed)
+    recorded = config_of_last_complete_run(settings.warehouse)
+    if recorded is None or recorded == config_fingerprint(settings):
+        return plan
+    return with_configuration_changed(plan, graph)
+
+
+def with_configuration_changed(plan: RunPlan, graph: dg.AssetGraph) -> RunPlan:
+    """The plan with every asset built from landing data stale too: the configuration changed."""
+    stale = dict(plan.stale)
+    for key in graph.toposorted_asset_keys:
+        if graph.get(key).is_materializable and landing_dataset(key) is None:
+            stale.setdefault(key, "highneeds.yaml changed since the last complete run")
+    return RunPlan(stale=stale, changed_files=plan.changed_files, up_to_date_since=plan.up_to_date_since)

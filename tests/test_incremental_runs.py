@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from orchestration.config import starter_config
 from orchestration.settings import DBT_PROJECT_DIR
 from tests.conftest import highneeds_cli
 from tests.support.landing import write_landing_csv
@@ -128,6 +129,29 @@ def test_a_new_ledger_month_rebuilds_what_is_built_from_the_ledger_and_nothing_e
     }
     assert any(node.startswith("test.") for node in ran_in_dbt)  # data tests run with the month
     assert not any(node.startswith("unit_test.") for node in ran_in_dbt)  # unit tests: the test suite's
+
+
+@pytest.mark.slow
+def test_a_changed_configuration_rebuilds_the_benchmarks_though_no_file_is_new(
+    copy_of_built_home: tuple[Path, Path],
+) -> None:
+    landing, home = copy_of_built_home
+    (home / "highneeds.yaml").write_text(starter_config(886), encoding="utf-8")  # Kent, not the demo county
+
+    ran = highneeds_cli("run", "--landing", str(landing), "--home", str(home))
+
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+    assert "Nothing new" not in ran.stdout
+    built = _materialised_by_last_run(home)
+    assert {"raw/installation_benchmark_areas", "marts/benchmarks", "reports/schools_forum_pack"} <= built
+    assert "raw/hn_ledger" not in built  # its files were loaded already
+    areas = query(
+        settings_for(landing, home),
+        "select old_la_code from raw.installation_benchmark_areas where role = 'la'",
+    )
+    assert areas.old_la_code.tolist() == [886]
+    again = highneeds_cli("run", "--landing", str(landing), "--home", str(home))
+    assert "Nothing new since" in again.stdout
 
 
 @pytest.mark.slow

@@ -8,7 +8,13 @@ import dagster as dg
 import pytest
 
 from orchestration.definitions import defs
-from orchestration.staleness import Built, WarehouseState, landing_dataset, plan_run
+from orchestration.staleness import (
+    Built,
+    WarehouseState,
+    landing_dataset,
+    plan_run,
+    with_configuration_changed,
+)
 
 BUILT_AT = datetime(2026, 11, 6, 7, 0).timestamp()
 LOADED_AT = datetime(2026, 11, 6, 6, 30)
@@ -147,11 +153,23 @@ def test_assets_made_in_one_step_are_rebuilt_together_with_what_is_built_from_th
     graph: dg.AssetGraph,
 ) -> None:
     builds = _everything_built(graph)
-    del builds[dg.AssetKey(["raw", "dfe_statistical_neighbours"])]  # as if it had never been built
+    del builds[dg.AssetKey(["raw", "installation_benchmark_areas"])]  # as if it had never been built
     plan = plan_run(graph, builds, _warehouse_holding_everything(graph), {})
     assert (
         plan.stale[dg.AssetKey(["raw", "dfe_benchmarks"])]
-        == "made in one step with raw/dfe_statistical_neighbours"
+        == "made in one step with raw/installation_benchmark_areas"
     )
     assert {"staging/stg_dfe__benchmarks", "marts/benchmarks", "reports/schools_forum_pack"} <= _stale(plan)
     assert _stale(plan).isdisjoint(FINANCE - {"reports/schools_forum_pack"})
+
+
+def test_a_changed_configuration_makes_everything_built_from_landing_data_stale_but_no_load(
+    graph: dg.AssetGraph,
+) -> None:
+    plan = plan_run(graph, _everything_built(graph), _warehouse_holding_everything(graph), {})
+
+    changed = with_configuration_changed(plan, graph)
+
+    assert FINANCE | IMPACT | {"raw/installation_benchmark_areas", "marts/benchmarks"} <= _stale(changed)
+    assert not any(landing_dataset(key) for key in changed.stale)
+    assert set(changed.stale.values()) == {"highneeds.yaml changed since the last complete run"}
