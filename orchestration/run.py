@@ -11,12 +11,14 @@ from pathlib import Path
 
 from orchestration.alerts import root_cause_message, send_failure_alert
 from orchestration.instance import prepare_dagster_home
+from orchestration.jobs import MONTHLY_RUN_JOB_NAME
 from orchestration.partitions import all_months_tags
 from orchestration.run_lock import exclusive_run
+from orchestration.run_start import finish_writing, start_writing
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
 
-_QUIET_DAGSTER_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+QUIET_DAGSTER_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 @dataclass
@@ -71,7 +73,7 @@ def warehouse_table_rows(settings: Settings) -> dict[str, int]:
         }
 
 
-def _failure_messages(result) -> list[str]:
+def failure_messages(result) -> list[str]:
     return [
         f"{event.step_key}: {root_cause_message(event.step_failure_data.error)}"
         for event in result.all_events
@@ -115,17 +117,31 @@ def release_runs_of_dead_cli_processes(instance) -> list[str]:
     return released
 
 
-def run_pipeline(settings: Settings) -> RunOutcome:
-    """Materialise every asset in one Dagster run (in this process) over the settings' home and landing."""
+def run_pipeline(settings: Settings, new_pseudonym_key: bool = False) -> RunOutcome:
+    """Materialise every asset in one Dagster run (in this process) over the settings' home and landing.
+
+    The run lock covers all of it, from the checks before the first write (`orchestration/run_start.py`:
+    leftovers of a killed run, a damaged warehouse, the pseudonym key, the backup) to the summary.
+    """
     started = time.monotonic()
-    settings.ensure_dirs()
+    with exclusive_run(settings.home):
+        start_writing(settings, new_pseudonym_key=new_pseudonym_key)
+        try:
+            outcome = _execute_monthly_job(settings, started)
+        finally:
+            finish_writing(settings)
+    if not outcome.success:
+        send_failure_alert(MONTHLY_RUN_JOB_NAME, outcome.run_id, outcome.failures)
+    return outcome
+
+
+def _execute_monthly_job(settings: Settings, started: float) -> RunOutcome:
     settings.export_env()
     prepare_dagster_home(settings)
 
     import dagster as dg
 
     from orchestration.definitions import defs
-    from orchestration.jobs import MONTHLY_RUN_JOB_NAME
 
     job = defs.resolve_job_def(MONTHLY_RUN_JOB_NAME)
     log_dir = settings.home / "logs"
@@ -133,7 +149,6 @@ def run_pipeline(settings: Settings) -> RunOutcome:
     log_file = log_dir / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
     # dbt's own log lines go to the run's log file, so the terminal shows our progress lines only.
     with (
-        exclusive_run(settings.home),
         log_file.open("w") as log,
         contextlib.redirect_stdout(log),
         dg.DagsterInstance.get() as instance,
@@ -142,18 +157,15 @@ def run_pipeline(settings: Settings) -> RunOutcome:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config=_QUIET_DAGSTER_CONSOLE,
+            run_config=QUIET_DAGSTER_CONSOLE,
             tags={**all_months_tags(), CLI_PID_TAG: str(os.getpid())},
         )
-    outcome = RunOutcome(
+    return RunOutcome(
         settings=settings,
         success=result.success,
         run_id=result.run_id,
         seconds=time.monotonic() - started,
-        failures=_failure_messages(result),
+        failures=failure_messages(result),
         table_rows=warehouse_table_rows(settings),
         log_file=log_file,
     )
-    if not outcome.success:
-        send_failure_alert(MONTHLY_RUN_JOB_NAME, outcome.run_id, outcome.failures)
-    return outcome
