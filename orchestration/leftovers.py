@@ -58,23 +58,32 @@ def _owner(pid: int) -> tuple[int, str] | None:
     return None
 
 
+def marked_processes(home: Path) -> dict[int, int]:
+    """Running processes started by a writer of `home`: pid → the pid of the writer that started them."""
+    if not _PROC.is_dir():
+        return {}
+    marked = {}
+    for entry in _PROC.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        owner = _owner(int(entry.name))
+        if owner and owner[1] == str(home) and _alive(int(entry.name)):
+            marked[int(entry.name)] = owner[0]
+    return marked
+
+
 def stop_orphans_of_killed_runs(home: Path) -> list[int]:
     """Kill (SIGKILL) processes started by a writer of `home` that has died; returns their pids.
 
     Only processes carrying the mark are touched, and only when the process that marked them is gone,
     so the UI, a live run elsewhere and this process's own children are never stopped.
     """
-    if not _PROC.is_dir():
-        return []
     orphans = []
-    for entry in _PROC.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        owner = _owner(int(entry.name))
-        if owner and owner[1] == str(home) and owner[0] != os.getpid() and not _alive(owner[0]):
+    for pid, owner in marked_processes(home).items():
+        if owner != os.getpid() and not _alive(owner):
             with contextlib.suppress(ProcessLookupError):
-                os.kill(int(entry.name), signal.SIGKILL)
-                orphans.append(int(entry.name))
+                os.kill(pid, signal.SIGKILL)
+                orphans.append(pid)
     deadline = time.monotonic() + _EXIT_WAIT_SECONDS
     while any(_alive(pid) for pid in orphans) and time.monotonic() < deadline:
         time.sleep(0.05)
