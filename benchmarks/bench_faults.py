@@ -7,7 +7,8 @@ each of --runs rounds, in a fresh home: start `highneeds run`, SIGKILL it at a r
 - no staging copy of a landing file (`<home>/.staging-*`) and no `_ingest_staging` table is left;
 - no process the killed run started is still running (1 s after the kill, and after the next start);
 - every archived file still has the sha256 its load logged.
-Prints one line per round and the totals. Usage:
+Prints one line per round and the totals, and how many files the runs added to the source tree (dbt's
+`target/` and `logs/` belong under home). Usage:
     python benchmarks/bench_faults.py [--runs 10] [--seed 16] [--latest-month 2021-09] [--keep DIR]
 """
 
@@ -31,6 +32,7 @@ import duckdb
 from orchestration.leftovers import marked_processes
 from orchestration.load_log import read_load_log
 from orchestration.marts_compare import compare_marts
+from orchestration.settings import DBT_PROJECT_DIR
 
 HIGHNEEDS = Path(sys.executable).parent / "highneeds"
 ENVIRONMENT = {**os.environ, "HIGHNEEDS_PSEUDONYM_KEY": "fault-benchmark-key"}
@@ -106,6 +108,12 @@ def _archive_intact(home: Path) -> bool:
     return bool(loads)
 
 
+def _files_in_source_tree() -> int:
+    return sum(
+        1 for folder in ("target", "logs") for path in (DBT_PROJECT_DIR / folder).rglob("*") if path.is_file()
+    )
+
+
 def _orphans_of(home: Path, pid: int) -> int:
     return sum(owner == pid for owner in marked_processes(home).values())
 
@@ -173,6 +181,7 @@ def main() -> None:
         capture_output=True,
         env=ENVIRONMENT,
     )
+    source_tree_files = _files_in_source_tree()
     started = time.monotonic()
     clean_run = _run(landing, scratch / "clean", scratch / "clean.log")
     if clean_run.wait() != 0:
@@ -208,6 +217,10 @@ def main() -> None:
         f"after the next start: {sum(r.orphans_after_rerun for r in rounds)}; "
         f"staging left by kills: {sum(r.staging_left_by_kill for r in rounds)}, "
         f"after the reruns: {sum(r.staging_left_after_rerun for r in rounds)}"
+    )
+    print(
+        f"files the runs added to the source tree (dbt_project/target, logs): "
+        f"{_files_in_source_tree() - source_tree_files}"
     )
     print(f"work folder: {scratch}")
 
