@@ -1,8 +1,11 @@
 """Fault benchmark: `highneeds run` killed with SIGKILL at random points, then run again.
 
-On a small demo county (seeded), one clean run gives the reference marts and the run's length T. Then for
-each of --runs rounds, in a fresh home: start `highneeds run`, SIGKILL it at a random moment in (0, T)
-(seeded), run it again to the end, and check that
+On a small demo county (seeded), one clean run gives the reference marts and its timeline of progress
+lines. Then for each of --runs rounds, in a fresh home: start `highneeds run`, SIGKILL it at a random point
+(seeded: a moment drawn uniformly over the clean run's length, placed in the same stage of the killed run —
+after the same progress line, by the same delay, unless the next line comes first — because this shared
+machine's speed varies too much for a wall-clock moment to land in the same stage twice), run it again to the
+end, and check that
 - the marts are identical to the clean run's (every table, column and sorted row);
 - no staging copy of a landing file (`<home>/.staging-*`) and no `_ingest_staging` table is left;
 - no process the killed run started is still running (1 s after the kill, and after the next start);
@@ -36,7 +39,15 @@ from orchestration.settings import DBT_PROJECT_DIR
 
 HIGHNEEDS = Path(sys.executable).parent / "highneeds"
 ENVIRONMENT = {**os.environ, "HIGHNEEDS_PSEUDONYM_KEY": "fault-benchmark-key"}
-_PROGRESS_LINE = re.compile(r"^\[\s*[\d.]+s\] (?P<what>.*)$")
+_PROGRESS_LINE = re.compile(r"^\[\s*(?P<seconds>[\d.]+)s\] (?P<what>.*)$")
+
+
+@dataclass(frozen=True)
+class KillPoint:
+    """Once the run has printed `after_line` progress lines, wait `delay` s (or until the next line)."""
+
+    after_line: int
+    delay: float
 
 
 @dataclass
@@ -76,9 +87,23 @@ def _run(landing: Path, home: Path, log: Path) -> subprocess.Popen[str]:
         )
 
 
+def _progress(log: Path) -> list[tuple[float, str]]:
+    """The run's progress lines so far: (seconds since it started, what it was doing)."""
+    return [
+        (float(match["seconds"]), match["what"])
+        for line in log.read_text().splitlines()
+        if (match := _PROGRESS_LINE.match(line))
+    ]
+
+
+def _kill_point(clean_timeline: list[tuple[float, str]], moment: float) -> KillPoint:
+    passed = [seconds for seconds, _ in clean_timeline if seconds <= moment]
+    return KillPoint(after_line=len(passed), delay=moment - (passed[-1] if passed else 0.0))
+
+
 def _last_progress(log: Path) -> str:
-    lines = [match["what"] for line in log.read_text().splitlines() if (match := _PROGRESS_LINE.match(line))]
-    return lines[-1][:60] if lines else "starting (imports)"
+    lines = _progress(log)
+    return lines[-1][1][:60] if lines else "starting (imports)"
 
 
 def _staging_left(home: Path) -> int:
@@ -118,13 +143,21 @@ def _orphans_of(home: Path, pid: int) -> int:
     return sum(owner == pid for owner in marked_processes(home).values())
 
 
-def _round(number: int, landing: Path, scratch: Path, clean: Path, kill_after: float) -> Round:
+def _wait_for_the_kill_point(run: subprocess.Popen[str], log: Path, point: KillPoint) -> None:
+    while len(_progress(log)) < point.after_line and run.poll() is None:
+        time.sleep(0.05)
+    deadline = time.monotonic() + point.delay
+    while time.monotonic() < deadline and len(_progress(log)) <= point.after_line and run.poll() is None:
+        time.sleep(0.05)
+
+
+def _round(number: int, landing: Path, scratch: Path, clean: Path, point: KillPoint) -> Round:
     home = scratch / f"home{number}"
     log = scratch / f"round{number}-killed.log"
+    started = time.monotonic()
     run = _run(landing, home, log)
-    deadline = time.monotonic() + kill_after
-    while time.monotonic() < deadline and run.poll() is None:
-        time.sleep(0.05)
+    _wait_for_the_kill_point(run, log, point)
+    kill_after = time.monotonic() - started
     doing = _last_progress(log) if run.poll() is None else "finished before the kill"
     run.send_signal(signal.SIGKILL)
     run.wait()
@@ -188,6 +221,7 @@ def main() -> None:
         sys.exit(f"the clean run failed: see {scratch / 'clean.log'}")
     clean_seconds = time.monotonic() - started
     clean = scratch / "clean" / "warehouse.duckdb"
+    clean_timeline = _progress(scratch / "clean.log")
     print(f"small demo to {options.latest_month} (seed {options.demo_seed}); clean run {clean_seconds:.0f} s")
     print(
         f"{'round':>5} {'kill at':>8}  {'doing when killed':<60} {'orphans':>7} {'staging':>7} "
@@ -196,7 +230,8 @@ def main() -> None:
     moments = random.Random(options.seed)
     rounds = []
     for number in range(1, options.runs + 1):
-        result = _round(number, landing, scratch, clean, moments.uniform(0.02, 0.98) * clean_seconds)
+        point = _kill_point(clean_timeline, moments.uniform(0.0, clean_timeline[-1][0]))
+        result = _round(number, landing, scratch, clean, point)
         rounds.append(result)
         print(
             f"{result.number:>5} {result.kill_after_seconds:>7.1f}s  {result.doing_at_kill:<60} "
