@@ -231,9 +231,8 @@ def rebuild_warehouse(
     _check_archive(settings, loads)
     key_state = _reference_key_state(settings, old_readable)
     decision = decide_pseudonym_key(settings, key_state, allow_new_key=new_pseudonym_key)
-    key = decision.key if decision.key is not None else make_key_file(settings)
-    if decision.new_key:
-        log_new_key(settings, key_state.fingerprint, key, "warehouse rebuilt under a new key")
+    if new_pseudonym_key and not decision.new_key:
+        progress("--new-pseudonym-key: the key in use already matches this warehouse, so it is kept")
     log_dir = settings.home / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=settings.home, prefix=SCRATCH_PREFIX) as scratch_dir:
@@ -242,8 +241,12 @@ def rebuild_warehouse(
             home=Path(scratch_dir) / "home", landing=scratch_landing, config_file=settings.config_file
         )
         scratch.ensure_dirs()
-        if settings.key_file.is_file():
-            shutil.copy2(settings.key_file, scratch.key_file)
+        if decision.key is None:  # made here, and kept only if the rebuild completes
+            key = make_key_file(scratch)
+        else:
+            key = decision.key
+            if settings.key_file.is_file():
+                shutil.copy2(settings.key_file, scratch.key_file)
         record_fingerprint(
             scratch.warehouse,
             key,
@@ -257,7 +260,13 @@ def rebuild_warehouse(
         _build_models(scratch, log_dir / f"rebuild-{datetime.now():%Y%m%d-%H%M%S}.log")
         if old_readable:
             result.comparison = compare_marts(settings.warehouse, scratch.warehouse)
+        if decision.key is None:  # the key before the warehouse: never a warehouse without its key
+            shutil.copy2(scratch.key_file, settings.key_file)
         result.replaced = put_in_place(settings, scratch.warehouse)
+    if decision.new_key:
+        log_new_key(
+            settings, key_state.fingerprint, key, "warehouse rebuilt from the archive under a new key"
+        )
     finish_writing(settings)
     result.seconds = time.monotonic() - started
     return result

@@ -165,3 +165,31 @@ def test_a_damaged_warehouse_is_rebuilt_from_the_archive_alone_with_the_same_mar
     assert comparison.identical, comparison.differences
     assert comparison.rows > 0
     assert len(list((copied.home / "backups").glob("replaced-*.duckdb"))) == 1
+
+
+def test_a_lost_key_is_recovered_by_rebuilding_every_child_under_a_new_key(copied: FirstRun) -> None:
+    (copied.home / "pseudonym.key").unlink()
+    before = copied.home.parent / "before.duckdb"
+    shutil.copy2(copied.home / "warehouse.duckdb", before)
+
+    returncode, output = _finished("rebuild", "--home", str(copied.home), "--new-pseudonym-key")
+
+    assert returncode == 0, output[-3000:]
+    assert "Marts identical to the old warehouse's" in output
+    assert "NEW PSEUDONYM KEY" in (copied.home / "logs" / KEY_LOG_NAME).read_text()
+    children = "select count(distinct pupil_pseudonym) from raw.placements"
+    with (
+        duckdb.connect(str(before), read_only=True) as old,
+        duckdb.connect(str(copied.home / "warehouse.duckdb"), read_only=True) as new,
+    ):
+        assert new.execute(children).fetchone() == old.execute(children).fetchone() == (4,)
+        old_pseudonyms = {
+            row[0] for row in old.execute("select pupil_pseudonym from raw.placements").fetchall()
+        }
+        new_pseudonyms = {
+            row[0] for row in new.execute("select pupil_pseudonym from raw.placements").fetchall()
+        }
+        reasons = new.execute(f"select reason from {FINGERPRINT_TABLE}").fetchall()
+    assert old_pseudonyms.isdisjoint(new_pseudonyms)
+    assert reasons == [("warehouse rebuilt from the archive under a new key",)]
+    assert (copied.home / "pseudonym.key").is_file()
