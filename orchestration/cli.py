@@ -9,11 +9,15 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from orchestration.permissions import create_owner_only
+from orchestration.refusal import RefusedToStart
 from orchestration.settings import Settings
 
 if TYPE_CHECKING:
@@ -56,6 +60,26 @@ class _ElapsedFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return f"[{time.monotonic() - self.started:6.1f}s] {record.getMessage()}"
+
+
+def _refuse(refusal: RefusedToStart) -> NoReturn:
+    """A command that did not start says why, on stderr, with exit code 2 (1 is a run that failed)."""
+    click.echo(str(refusal), err=True)
+    sys.exit(2)
+
+
+@contextmanager
+def _reading_the_warehouse(settings: Settings) -> Iterator[None]:
+    """A reader's place in home, and a warehouse that reads whole; else one clear message and exit 2."""
+    from orchestration.run_lock import reading_warehouse
+    from orchestration.run_start import check_warehouse_reads
+
+    try:
+        with reading_warehouse(settings.home):
+            check_warehouse_reads(settings)
+            yield
+    except RefusedToStart as refusal:
+        _refuse(refusal)
 
 
 def _show_progress() -> None:
@@ -179,19 +203,28 @@ def demo(
 )
 @click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path), help=_HOME_HELP)
 @config_option
-def run(landing: Path, home: Path | None, config_file: Path | None) -> None:
+@click.option(
+    "--new-pseudonym-key",
+    is_flag=True,
+    help="Start a new pseudonym key although the warehouse holds children pseudonymised with another "
+    "(lost for good): children loaded before will not link to those loaded after. Logged.",
+)
+def run(landing: Path, home: Path | None, config_file: Path | None, new_pseudonym_key: bool) -> None:
     """Load new or changed landing files and rebuild the models, marts and reports they change — through
-    Dagster. With nothing new it says so in about a second."""
+    Dagster. With nothing new it says so in about a second.
+
+    Exit code 0 when the run succeeded, 1 when it failed, 2 when it did not start (another run, a
+    damaged warehouse, a missing or wrong pseudonym key, a refused configuration): then nothing was changed.
+    """
     settings = _settings(home, landing, config_file)
     from orchestration.run import run_pipeline
-    from orchestration.run_lock import RunInProgress
 
+    create_owner_only()
     _show_progress()
     try:
-        outcome = run_pipeline(settings)
-    except RunInProgress as busy:
-        click.echo(f"Not started: {busy}", err=True)
-        sys.exit(2)
+        outcome = run_pipeline(settings, new_pseudonym_key=new_pseudonym_key)
+    except RefusedToStart as refusal:
+        _refuse(refusal)
     click.echo(outcome.summary_text())
     if not outcome.success:
         sys.exit(1)
@@ -223,7 +256,8 @@ def check(landing: Path, home: Path | None, config_file: Path | None, as_json: b
     from expectations.folder import check_landing_folder
     from expectations.report import problems_json
 
-    outcome = check_landing_folder(settings)
+    with _reading_the_warehouse(settings):
+        outcome = check_landing_folder(settings)
     if as_json:
         click.echo(problems_json(outcome.problems))
     else:
@@ -276,9 +310,15 @@ def ui(home: Path | None, landing: Path | None, config_file: Path | None, port: 
     import subprocess
 
     from orchestration.instance import prepare_dagster_home
+    from orchestration.run_lock import refuse_during_a_run
     from orchestration.settings import PROJECT_ROOT
 
+    create_owner_only()
     settings = _settings(home, landing, config_file)
+    try:
+        refuse_during_a_run(settings.home)
+    except RefusedToStart as refusal:
+        _refuse(refusal)
     prepare_dagster_home(settings)
     settings.export_env()
     dagster = Path(sys.executable).parent / "dagster"
@@ -301,8 +341,10 @@ def report(month: str, home: Path | None, config_file: Path | None) -> None:
     settings = _settings(home, config_file=config_file)
     from orchestration.reports.pack import build_pack
 
+    create_owner_only()
     try:
-        result = build_pack(settings, month)
+        with _reading_the_warehouse(settings):
+            result = build_pack(settings, month)
     except (ValueError, FileNotFoundError) as problem:
         raise click.ClickException(str(problem)) from problem
     click.echo(f"Schools Forum pack for {month} written to {result.folder} in {result.seconds:.1f}s")
@@ -359,6 +401,96 @@ def init(home: Path | None, la_code: int | None, config_file: Path | None, force
     click.echo(
         "Edit it if your extracts' headers differ from the contract's, then: highneeds check --landing DIR"
     )
+
+
+@main.command()
+@click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path), help=_HOME_HELP)
+@click.option(
+    "--new-pseudonym-key",
+    is_flag=True,
+    help="The pseudonym key is lost for good: pseudonymise every archived file again under a new key "
+    "(each child keeps one pseudonym, a new one). Logged.",
+)
+def rebuild(home: Path | None, new_pseudonym_key: bool) -> None:
+    """Make the warehouse again from the archive alone: every file version ever loaded, in its original
+    order and with its original load time, then every model and mart. The landing folder is not needed.
+
+    The rebuilt warehouse replaces the old one only when complete; the old one is kept under
+    backups/replaced-*. Its marts are compared with the old ones. Exit code 0 when identical (or there was
+    no readable old warehouse), 1 when they differ, 2 when the rebuild could not be done (nothing changed).
+    """
+    from orchestration.rebuild import rebuild_warehouse
+    from orchestration.run_lock import exclusive_run
+
+    create_owner_only()
+    _show_progress()
+    settings = Settings.from_env(home=home)
+    try:
+        with exclusive_run(settings.home, command="highneeds rebuild"):
+            result = rebuild_warehouse(settings, new_pseudonym_key=new_pseudonym_key)
+    except RefusedToStart as refusal:
+        _refuse(refusal)
+    click.echo(
+        f"Rebuilt {settings.warehouse} from {result.files_replayed} archived file(s) "
+        f"({result.rows_replayed:,} rows, from {result.load_log_source}) in {result.seconds:.1f}s"
+    )
+    if result.replaced:
+        click.echo(f"The old warehouse is kept as {result.replaced}")
+    for note in result.notes:
+        click.echo(f"Note: {note}")
+    if result.comparison is None:
+        return
+    if result.comparison.identical:
+        click.echo(
+            f"Marts identical to the old warehouse's: {len(result.comparison.tables)} tables, "
+            f"{result.comparison.rows:,} rows compared row by row"
+        )
+        return
+    click.echo(
+        "Marts DIFFER from the old warehouse's (the code or the checks changed since, or it was damaged):"
+    )
+    for difference in result.comparison.differences:
+        click.echo(f"  ✗ {difference}")
+    sys.exit(1)
+
+
+@main.command()
+@click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path), help=_HOME_HELP)
+@click.option(
+    "--backup",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The backup file to put back. Default: the newest backup that reads whole.",
+)
+def restore(home: Path | None, backup: Path | None) -> None:
+    """Put back a warehouse backup (each run takes one before it writes; the newest three are kept).
+
+    The current warehouse is kept under backups/replaced-*. Run again afterwards: the files delivered
+    since the backup are loaded again from the landing folder.
+    """
+    from orchestration.backups import NoReadableBackup, restore_backup
+    from orchestration.run_lock import exclusive_run
+
+    create_owner_only()
+    settings = Settings.from_env(home=home)
+    try:
+        with exclusive_run(settings.home, command="highneeds restore"):
+            restored = restore_backup(settings, backup)
+    except RefusedToStart as refusal:
+        _refuse(refusal)
+    except NoReadableBackup as none:
+        click.echo(
+            f"Nothing was restored: no backup could be read ({none}). Rebuild the warehouse from the "
+            f"archive instead: highneeds rebuild --home {settings.home}",
+            err=True,
+        )
+        sys.exit(2)
+    for skipped in restored.skipped:
+        click.echo(f"Skipped a backup that could not be read: {skipped}")
+    click.echo(f"Restored {restored.backup.name} as {settings.warehouse}")
+    if restored.replaced:
+        click.echo(f"The warehouse it replaced is kept as {restored.replaced}")
+    click.echo(f"Next: highneeds run --landing DIR --home {settings.home}")
 
 
 if __name__ == "__main__":

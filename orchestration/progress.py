@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # Dagster takes seconds to import: commands that refuse to start say so at once
     import dagster as dg
 
 PROGRESS_LOGGER = "highneeds.progress"
@@ -20,3 +20,8 @@ def report(context: dg.AssetExecutionContext | dg.OpExecutionContext | None, mes
     logging.getLogger(PROGRESS_LOGGER).info(message)
     if context is not None:
         context.log.info(message)
+
+
+def say(message: str) -> None:
+    """A progress line outside any Dagster step (a command's own preparation), to the terminal."""
+    report(None, message)

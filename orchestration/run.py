@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from orchestration.alerts import root_cause_message, send_failure_alert
 from orchestration.instance import prepare_dagster_home
 from orchestration.run_lock import exclusive_run
+from orchestration.run_start import finish_writing, start_writing
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
     from orchestration.staleness import RunPlan
 
-_QUIET_DAGSTER_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+QUIET_DAGSTER_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 CLI_PID_TAG = "highneeds/cli_pid"
 _SHOWN_SCHEMAS = ("marts", "reports")
 """Skipped assets the summary names one by one; staging and intermediate models are only counted."""
@@ -135,7 +136,7 @@ def warehouse_table_rows(settings: Settings) -> dict[str, int]:
         }
 
 
-def _failure_messages(result) -> list[str]:
+def failure_messages(result) -> list[str]:
     return [
         f"{event.step_key}: {root_cause_message(event.step_failure_data.error)}"
         for event in result.all_events
@@ -254,55 +255,67 @@ def _descendants(graph: dg.AssetGraph, key: dg.AssetKey) -> set[dg.AssetKey]:
     return found
 
 
-def run_pipeline(settings: Settings) -> RunOutcome:
-    """Materialise what is stale in one Dagster run (in this process) over the settings' home and landing."""
+def run_pipeline(settings: Settings, new_pseudonym_key: bool = False) -> RunOutcome:
+    """Materialise what is stale in one Dagster run (in this process) over the settings' home and landing.
+
+    The run lock covers all of it. With nothing new (the same landing files, dbt project and configuration
+    as the last complete run) it returns before anything is written. Otherwise the checks before the first
+    write (`orchestration/run_start.py`: leftovers of a killed run, a damaged warehouse, the pseudonym key,
+    the backup) come first, and the archive's load log and owner-only permissions are settled last.
+    """
     from orchestration.dbt_manifest import project_fingerprint
-    from orchestration.staleness import (
-        config_fingerprint,
-        landing_digests,
-        record_up_to_date,
-        up_to_date_since,
-    )
+    from orchestration.staleness import config_fingerprint, landing_digests, record_up_to_date
 
     started = time.monotonic()
-    settings.ensure_dirs()
     settings.export_env()
-    log_dir = settings.home / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_file = log_dir / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
-    # dbt's own log lines go to the run's log file, so the terminal shows our progress lines only.
-    with exclusive_run(settings.home), log_file.open("w") as log, contextlib.redirect_stdout(log):
+    with exclusive_run(settings.home):
+        log_dir = settings.home / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_file = log_dir / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
         digests = landing_digests(settings.landing)
         dbt_project = project_fingerprint()
         config = config_fingerprint(settings)
-        print(
-            f"{len(digests)} landing files in {settings.landing}; dbt project {dbt_project}; config {config}"
-        )
-        since = up_to_date_since(settings.warehouse, digests, dbt_project, config)
-        if since is not None:
-            print(
-                f"Nothing new since {since}: the outputs were built from these files, dbt project and config."
-            )
-            return RunOutcome(
-                settings=settings,
-                success=True,
-                run_id=None,
-                seconds=time.monotonic() - started,
-                log_file=log_file,
-                nothing_new_since=since,
-                files=[FileOutcome(name, "unchanged") for name in digests],
-            )
-        outcome, complete = _run_dagster(settings, digests, log_file, started)
-        if complete:
-            record_up_to_date(
-                settings.warehouse, datetime.now().replace(microsecond=0), digests, dbt_project, config
-            )
-    outcome.table_rows = warehouse_table_rows(settings)
+        # dbt's own log lines go to the run's log file, so the terminal shows our progress lines only.
+        with log_file.open("w") as log, contextlib.redirect_stdout(log):
+            print(f"{len(digests)} landing files in {settings.landing}; dbt {dbt_project}; config {config}")
+            since = None if new_pseudonym_key else _up_to_date_since(settings, digests, dbt_project, config)
+            if since is not None:
+                print(f"Nothing new since {since}: outputs built from these files, dbt project and config.")
+                return RunOutcome(
+                    settings=settings,
+                    success=True,
+                    run_id=None,
+                    seconds=time.monotonic() - started,
+                    log_file=log_file,
+                    nothing_new_since=since,
+                    files=[FileOutcome(name, "unchanged") for name in digests],
+                )
+        start_writing(settings, new_pseudonym_key=new_pseudonym_key)
+        try:
+            with log_file.open("a") as log, contextlib.redirect_stdout(log):
+                outcome, complete = _run_dagster(settings, digests, log_file, started)
+                if complete:
+                    now = datetime.now().replace(microsecond=0)
+                    record_up_to_date(settings.warehouse, now, digests, dbt_project, config)
+            outcome.table_rows = warehouse_table_rows(settings)
+        finally:
+            finish_writing(settings)
     if not outcome.success:
         from orchestration.jobs import MONTHLY_RUN_JOB_NAME
 
         send_failure_alert(MONTHLY_RUN_JOB_NAME, outcome.run_id or "", outcome.failures)
     return outcome
+
+
+def _up_to_date_since(settings: Settings, digests: dict[str, str], dbt_project: str, config: str):
+    """`staleness.up_to_date_since`, or None when the warehouse cannot be read: the checks before the
+    first write then say what is wrong with it."""
+    from orchestration.staleness import up_to_date_since
+
+    try:
+        return up_to_date_since(settings.warehouse, digests, dbt_project, config)
+    except Exception:  # a damaged warehouse is reported by start_writing, in plain words
+        return None
 
 
 def _run_dagster(
@@ -342,7 +355,7 @@ def _run_dagster(
             instance=instance,
             asset_selection=list(plan.stale),
             raise_on_error=False,
-            run_config=_QUIET_DAGSTER_CONSOLE,
+            run_config=QUIET_DAGSTER_CONSOLE,
             tags={**all_months_tags(), CLI_PID_TAG: str(os.getpid())},
         )
         refusals = refusals_in_run(instance, result.run_id)
@@ -351,7 +364,7 @@ def _run_dagster(
         success=result.success,
         run_id=result.run_id,
         seconds=time.monotonic() - started,
-        failures=_failure_messages(result),
+        failures=failure_messages(result),
         log_file=log_file,
         files=landing_file_outcomes(plan, files_loaded(result), refusals, settings.landing),
         skipped=skipped_assets(plan, result, graph, refusals),

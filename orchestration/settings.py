@@ -7,7 +7,6 @@ point at their own: `$HIGHNEEDS_HOME`, else `./.highneeds` in the current direct
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -72,28 +71,29 @@ class Settings:
         return self.home / "dagster"
 
     @property
+    def backups_dir(self) -> Path:
+        return self.home / "backups"
+
+    @property
     def key_file(self) -> Path:
         return self.home / "pseudonym.key"
 
     def ensure_dirs(self) -> None:
+        """Make home and its folders, owner-only whatever the umask: they hold children's records."""
         for folder in (self.home, self.archive_dir, self.quarantine_dir, self.reports_dir, self.dagster_home):
             folder.mkdir(parents=True, exist_ok=True)
+            folder.chmod(0o700)
 
     def pseudonym_key(self) -> bytes:
         """The key for pseudonymising UPNs: from the environment, else a key file made once, owner-only.
 
-        A key that changes between runs would split one child into two pseudonyms, so the generated
-        key is kept under home and never regenerated while the file exists.
+        It must match the fingerprint the warehouse keeps of the key its pseudonyms were made with: a
+        missing or different key is refused (`PseudonymKeyRefused`), never silently replaced, because a new
+        key would split every child into two pseudonyms (`orchestration/pseudonym_key.py`).
         """
-        from_env = os.environ.get(PSEUDONYM_KEY_ENV)
-        if from_env:
-            return from_env.encode("utf-8")
-        if not self.key_file.exists():
-            self.home.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w") as handle:
-                handle.write(secrets.token_hex(32))
-        return self.key_file.read_text().strip().encode("utf-8")
+        from orchestration.pseudonym_key import checked_pseudonym_key
+
+        return checked_pseudonym_key(self)
 
     def export_env(self) -> None:
         """Make the paths visible to child processes (dbt reads the warehouse path from here)."""
