@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from expectations.report import LandingFilesRefused
 from orchestration.backups import put_in_place, run_backups
 from orchestration.contract import DATASETS
 from orchestration.ingest import load_landing_dataset
@@ -35,7 +36,6 @@ from orchestration.pseudonym_key import (
     read_key_state,
     record_fingerprint,
 )
-from expectations.report import LandingFilesRefused
 from orchestration.refusal import RefusedToStart
 from orchestration.run_start import WriteStart, finish_writing, tidy_after_killed_runs
 from orchestration.settings import Settings
