@@ -94,6 +94,17 @@ def _chart_alt(position: pd.DataFrame, financial_year: str, projection_words: st
     ).strip()
 
 
+def _override_words(data: PackData) -> str:
+    """The statutory override's end, marked on the chart, in the alt text too."""
+    end = data.statutory_override_end
+    if end is None:
+        return ""
+    return (
+        f" A dashed vertical line marks {end.day} {end:%B %Y}, when the DSG statutory override ends and the "
+        "deficit can no longer be kept off the council's accounts."
+    )
+
+
 def build(data: PackData, section: Section) -> Section:
     """The trajectory chart, the balance table and the projected balance by scenario."""
     position = require(data, "dsg_deficit_position", POSITION_COLUMNS, "The deficit trajectory")
@@ -112,12 +123,14 @@ def build(data: PackData, section: Section) -> Section:
     else:
         projection_words = "Scenarios are not available yet: the High Needs projection has not been built."
     section.paragraphs.append(projection_words)
-    drawn = charts.deficit_trajectory(_plan_beyond(position, scenarios), scenarios, data.financial_year)
+    drawn = charts.deficit_trajectory(
+        _plan_beyond(position, scenarios), scenarios, data.financial_year, data.statutory_override_end
+    )
     section.charts.append(
         Chart(
             "deficit_trajectory",
             "Cumulative DSG balance: actual and forecast, plan and scenarios (shaded: 80% interval)",
-            _chart_alt(position, data.financial_year, projection_words),
+            _chart_alt(position, data.financial_year, projection_words) + _override_words(data),
             drawn.png,
             drawn.axis_labels,
         )
