@@ -166,8 +166,11 @@ def _not_available(page: _Sheet, what: str, data: PackData, name: str) -> None:
 def _year_rows(
     page: _Sheet, label_lines: Sequence[tuple[str, str, str]], by_year: pd.DataFrame, years: list[str]
 ) -> None:
-    """One row per line, one column per financial year; a year the frame lacks stays blank."""
+    """One row per line, one column per financial year; a year the frame lacks stays blank, and a line
+    whose column the mart does not hold (a column beyond the contract's) is left out."""
     for column, label, kind in label_lines:
+        if column not in by_year.columns:
+            continue
         page.text(0, label)
         for index, year in enumerate(years, start=1):
             value = by_year.at[year, column] if year in by_year.index else None
@@ -289,15 +292,16 @@ def _write_workstreams(book: xlsxwriter.Workbook, formats: dict, data: PackData)
         "reported), grey = not yet due.",
     )
     page.skip(2)
-    log = tracker.sort_values(["workstream", "financial_year"]).assign(
-        rag_label=tracker["rag"].map(rag_name), rag_reason=tracker["rag_basis"].map(rag_basis_name)
-    )
-    for index, (_column, label, _kind) in enumerate(WORKSTREAM_COLUMNS):
+    log = tracker.sort_values(["workstream", "financial_year"]).assign(rag_label=tracker["rag"].map(rag_name))
+    if "rag_basis" in log.columns:
+        log["rag_reason"] = log["rag_basis"].map(rag_basis_name)
+    columns = [spec for spec in WORKSTREAM_COLUMNS if spec[0] in log.columns]
+    for index, (_column, label, _kind) in enumerate(columns):
         page.text(index, label, "header")
     page.skip()
     page.sheet.freeze_panes(page.row, 1)
     for _, row in log.iterrows():
-        for index, (column, _label, kind) in enumerate(WORKSTREAM_COLUMNS):
+        for index, (column, _label, kind) in enumerate(columns):
             page.value(index, row[column], kind)
         page.skip()
     page.sheet.set_column(0, 0, 40)

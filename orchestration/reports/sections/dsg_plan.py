@@ -14,7 +14,7 @@ from orchestration.reports.data import PackData
 from orchestration.reports.formatting import month_label, year_end_label
 from orchestration.reports.labels import rag_basis_name, rag_name
 from orchestration.reports.money import money_short
-from orchestration.reports.public_tables import public_table, public_two_way
+from orchestration.reports.public_tables import TOTAL, public_table
 from orchestration.reports.sections.common import SectionSpec, require
 
 BLOCK_COLUMNS = [
@@ -111,8 +111,9 @@ def _in_year_history(data: PackData, blocks: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
-def _placement_trend(data: PackData) -> tuple[pd.DataFrame, str] | None:
-    """EHC plans by placement type at each January census before the pack's month, as a grid of counts.
+def _placement_trend(data: PackData) -> tuple[pd.DataFrame, list[str], str] | None:
+    """EHC plans by placement type at each January census before the pack's month: one column a census,
+    the total of each census from the mart as the last row; and a sentence on independent special schools.
 
     A census in the pack's own month is left out: the placements section shows that month by provision
     type, and a group total beside it could give back a count suppressed there.
@@ -124,29 +125,30 @@ def _placement_trend(data: PackData) -> tuple[pd.DataFrame, str] | None:
         (trend["breakdown"] == "placement_type")
         & trend["is_january"].astype(bool)
         & (trend["snapshot_month"] < data.month)
-    ]
+    ].sort_values(["snapshot_month", "category_order"])
     if januaries.empty:
         return None
-    grid = januaries.assign(census=januaries["snapshot_month"].map(month_label)).pivot_table(
-        index="category_name",
-        columns="census",
-        values="ehcps",
-        aggfunc="sum",
-        sort=False,
+    censuses = [month_label(month) for month in januaries["snapshot_month"].unique()]
+    grid = januaries.assign(census=januaries["snapshot_month"].map(month_label)).pivot(
+        index=["category_order", "category_name"], columns="census", values="ehcps"
     )
-    grid = grid[[month_label(m) for m in sorted(januaries["snapshot_month"].unique())]]
-    order = januaries.drop_duplicates("category").sort_values("category_order")["category_name"]
-    grid = grid.reindex(order)
-    grid.index.name = None
-    share = januaries[januaries["category"] == INDEPENDENT_SPECIAL].sort_values("snapshot_month")
-    latest = share.iloc[-1] if not share.empty else None
+    grid = grid.sort_index().droplevel("category_order")[censuses]
+    totals = januaries.drop_duplicates("snapshot_month").set_index("snapshot_month")["all_ehcps"]
+    grid.loc[TOTAL] = totals.set_axis(totals.index.map(month_label))[censuses]
+    grid = grid.rename_axis("placement_type").reset_index()
+    latest = januaries[januaries["category"] == INDEPENDENT_SPECIAL].iloc[-1:]
     words = ""
-    if latest is not None and "share_pct" in share.columns and int(latest["ehcps"]) >= data.rules.min_count:
+    if (
+        not latest.empty
+        and "share_pct" in latest.columns
+        and int(latest["ehcps"].iloc[0]) >= data.rules.min_count
+    ):
         words = (
-            f" In {month_label(str(latest['snapshot_month']))} {float(latest['share_pct']):.1f}% of EHC "
-            "plans were placed in independent or non-maintained special schools."
+            f" In {month_label(str(latest['snapshot_month'].iloc[0]))} "
+            f"{float(latest['share_pct'].iloc[0]):.1f}% of EHC plans were placed in independent or "
+            "non-maintained special schools."
         )
-    return grid, words
+    return grid, censuses, words
 
 
 def _workstreams(data: PackData) -> tuple[pd.DataFrame, str]:
@@ -231,18 +233,20 @@ def build(data: PackData, section: Section) -> Section:
             "snapshot (the month of DfE's SEN2 census), and none is loaded before this month."
         )
     else:
-        grid, share_words = trend
+        grid, censuses, share_words = trend
         section.paragraphs.append(
             "EHC plans open on the last day of each January (the month of DfE's SEN2 census), by placement "
             f"type.{share_words} Counts of 1 to {data.rules.min_count - 1} are shown as c, and so is the "
-            "next smallest count in the same row or column."
+            "next smallest count in the same census."
         )
         section.tables.append(
-            public_two_way(
+            public_table(
                 "EHC plans by placement type, January censuses",
                 grid,
-                "Placement type",
+                [Column("placement_type", "Placement type"), *(Column(c, c, "count") for c in censuses)],
                 rules=data.rules,
+                counts=censuses,
+                total_rows=grid["placement_type"].eq(TOTAL),
             )
         )
     try:
