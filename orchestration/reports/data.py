@@ -114,8 +114,6 @@ def _as_at_filter(name: str, month: str) -> tuple[str, list[str]]:
         "dsg_blocks": ("financial_year <= ?", [financial_year]),
         "ehcp_population": ("snapshot_month <= ?", [month]),
         "ehcp_population_trend": ("snapshot_month <= ?", [month]),
-        # the log is rated as at the newest ledger month; a past month's pack shows its years as rated now
-        "mitigation_tracker": ("financial_year <= ?", [financial_year]),
     }
     return filters.get(name, ("true", []))
 

@@ -154,6 +154,8 @@ def _placement_trend(data: PackData) -> tuple[pd.DataFrame, list[str], str] | No
 def _workstreams(data: PackData) -> tuple[pd.DataFrame, str]:
     """The workstreams of the latest year already due and of the pack's year, with their ratings in words."""
     tracker = require(data, "mitigation_tracker", TRACKER_COLUMNS, "The workstream log")
+    # the log is rated as at the newest ledger month: a past month's pack shows its own years as rated now
+    tracker = tracker[tracker["financial_year"] <= data.financial_year]
     due_years = tracker.loc[tracker["is_due"].astype(bool), "financial_year"]
     latest_due = str(due_years.max()) if len(due_years) else None
     shown = tracker[tracker["financial_year"].isin({latest_due, data.financial_year})]
