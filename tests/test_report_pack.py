@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -836,6 +837,17 @@ def test_html_has_every_section_and_a_plain_english_headline(pack: PackResult):
     assert "cumulative DSG deficit of £29.4m" in html
     assert "£5.80m worse than plan" in html
     assert "the projection puts the cumulative balance at -£59.0m (unmitigated)" in html
+
+
+def test_deficit_chart_marks_the_end_of_the_statutory_override(pack: PackResult, tmp_path: Path):
+    html = pack.paths["html"].read_text(encoding="utf-8")
+    # the default, 31 March 2028, falls at the end of 2027-28, a projected year of the chart
+    assert "A dashed vertical line marks 31 March 2028, when the DSG statutory override ends" in html
+    settings = make_pack_home(tmp_path / "home")
+    data = load_pack_data(settings, MONTH)
+    data.statutory_override_end = date(2035, 3, 31)  # beyond the projection: no line, so no words
+    deficit = next(s for s in build_content(data).sections if s.key == "deficit")
+    assert "statutory override" not in deficit.charts[0].alt
 
 
 def test_why_the_gap_sets_budget_against_income_and_the_plan(pack: PackResult):

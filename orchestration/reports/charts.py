@@ -174,7 +174,7 @@ def deficit_trajectory(
     if override_year in x_of:
         year_start = date(int(override_year[:4]), 4, 1)
         elapsed = ((override_end - year_start).days + 1) / (date(year_start.year + 1, 4, 1) - year_start).days
-        at = x_of[override_year] - 0.5 + elapsed
+        at = x_of[override_year] - 1 + elapsed  # a year's point is its closing balance, at 31 March
         axes.axvline(at, color="#333333", linestyle=(0, (6, 3)), linewidth=1.2)
         axes.text(
             at,

@@ -41,8 +41,8 @@ COUNT_FORMAT = "#,##0"
 PCT_FORMAT = '0.0"%"'
 LABEL_WIDTH = 58
 NOT_SUPPRESSED = (
-    "The counts of children here are exact: small numbers are NOT suppressed. Do not publish this "
-    "workbook; the Schools Forum pack holds the disclosure-controlled figures."
+    "The counts of children in this workbook are exact: small numbers are NOT suppressed. Do not publish it; "
+    "the Schools Forum pack holds the disclosure-controlled figures."
 )
 
 BLOCK_LINES: tuple[tuple[str, str, str], ...] = (

@@ -6,7 +6,7 @@ import pandas as pd
 
 from orchestration.reports import charts
 from orchestration.reports.content import Chart, Column, Section
-from orchestration.reports.data import PackData
+from orchestration.reports.data import PackData, financial_year_of
 from orchestration.reports.formatting import year_end_label
 from orchestration.reports.labels import scenario_name, sentence_start
 from orchestration.reports.money import money_short
@@ -94,10 +94,10 @@ def _chart_alt(position: pd.DataFrame, financial_year: str, projection_words: st
     ).strip()
 
 
-def _override_words(data: PackData) -> str:
-    """The statutory override's end, marked on the chart, in the alt text too."""
+def _override_words(data: PackData, drawn: charts.DrawnChart) -> str:
+    """The statutory override's end, where the chart marks it (its year is on the axis), in the alt text."""
     end = data.statutory_override_end
-    if end is None:
+    if end is None or not any(financial_year_of(f"{end:%Y-%m}") in axis for axis in drawn.axis_labels):
         return ""
     return (
         f" A dashed vertical line marks {end.day} {end:%B %Y}, when the DSG statutory override ends and the "
@@ -130,7 +130,7 @@ def build(data: PackData, section: Section) -> Section:
         Chart(
             "deficit_trajectory",
             "Cumulative DSG balance: actual and forecast, plan and scenarios (shaded: 80% interval)",
-            _chart_alt(position, data.financial_year, projection_words) + _override_words(data),
+            _chart_alt(position, data.financial_year, projection_words) + _override_words(data, drawn),
             drawn.png,
             drawn.axis_labels,
         )
