@@ -36,6 +36,7 @@ from analyses.projection_assumptions import (
     GrowthMultiplier,
     Investment,
     ProjectionAssumptions,
+    Saving,
     Scenario,
     Shift,
     UnitCostMultiplier,
@@ -737,7 +738,9 @@ def project_finances(
     Scenarios change the *expected* placement path (`_apply_placement_actions`) from their `from_year`, and
     never the months already observed; the uncertainty around a scenario is the unmitigated model's, moved
     by the same amount. Unit-cost multipliers take effect no earlier than the year after the current one
-    (this year's costs are largely committed). `costs_avoided_gbp` = unmitigated spend − scenario spend.
+    (this year's costs are largely committed). A saving comes off the spend that is not placements in its
+    year, so the scenario's total is the unmitigated total less the saving (the mitigations file's
+    scenario: unmitigated − targets). `costs_avoided_gbp` = unmitigated spend − scenario spend.
     """
     years = following_years(current_year, assumptions.years)
     if current_year not in income_gbp:
@@ -854,6 +857,8 @@ def project_finances(
                 for y, year in enumerate(years):
                     if action.from_year <= year and (action.until_year is None or year <= action.until_year):
                         scenario_other[y] += action.amount_gbp
+            elif isinstance(action, Saving) and action.financial_year in years:
+                scenario_other[years.index(action.financial_year)] -= action.amount_gbp
 
         total_spend = scenario_other.copy()
         total_draws = np.tile(scenario_other, (repetitions, 1))

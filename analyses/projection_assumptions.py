@@ -26,6 +26,8 @@ from pydantic import (
 )
 
 UNMITIGATED = "unmitigated"
+MITIGATED = "mitigated"
+"""The scenario built from the mitigations file's workstream targets (it replaces the configured ones)."""
 ALL_TYPES = "all"
 MIN_HISTORY_MONTHS = 12
 _FINANCIAL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
@@ -177,7 +179,18 @@ class Investment(_Spec):
         return until_year
 
 
-Action = Shift | GrowthMultiplier | UnitCostMultiplier | Investment
+class Saving(_Spec):
+    """A saving a workstream is to deliver in one year, £, not attributed to a provision type.
+
+    It comes off the spend that is not placements (the mirror of `Investment`), so the scenario's total
+    spend is exactly the unmitigated total less the saving.
+    """
+
+    amount_gbp: Annotated[Number, Field(ge=0, le=1e10)]
+    financial_year: FinancialYear
+
+
+Action = Shift | GrowthMultiplier | UnitCostMultiplier | Investment | Saving
 
 
 class Scenario(_Spec):
@@ -189,6 +202,7 @@ class Scenario(_Spec):
     growth_multiplier: Annotated[list[GrowthMultiplier], BeforeValidator(_as_list)] = []
     unit_cost_multiplier: Annotated[list[UnitCostMultiplier], BeforeValidator(_as_list)] = []
     investment: Annotated[list[Investment], BeforeValidator(_as_list)] = []
+    saving: Annotated[list[Saving], BeforeValidator(_as_list)] = []
 
     @field_validator("name")
     @classmethod
@@ -202,13 +216,37 @@ class Scenario(_Spec):
         if not self.actions:
             raise ValueError(
                 f"scenario {self.name!r} changes nothing: give it a shift, growth_multiplier, "
-                "unit_cost_multiplier or investment"
+                "unit_cost_multiplier, investment or saving"
             )
         return self
 
     @property
     def actions(self) -> tuple[Action, ...]:
-        return (*self.shift, *self.growth_multiplier, *self.unit_cost_multiplier, *self.investment)
+        return (
+            *self.shift,
+            *self.growth_multiplier,
+            *self.unit_cost_multiplier,
+            *self.investment,
+            *self.saving,
+        )
+
+
+def mitigated_scenario(savings_gbp: Mapping[str, float], workstreams: int) -> Scenario:
+    """The deficit management plan's mitigations as one scenario: each year's savings still to come.
+
+    `savings_gbp` maps a financial year to the workstreams' saving the projection still counts on in it
+    (`marts.mitigation_tracker.saving_still_to_come_gbp`, summed); a year with none saves 0.
+    """
+    return Scenario(
+        name=MITIGATED,
+        description=(
+            f"The mitigation workstreams' target savings ({workstreams} workstream"
+            f"{'' if workstreams == 1 else 's'}), less what each year has already delivered."
+        ),
+        saving=[
+            Saving(amount_gbp=amount, financial_year=year) for year, amount in sorted(savings_gbp.items())
+        ],
+    )
 
 
 class ForecastSettings(_Spec):

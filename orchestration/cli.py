@@ -337,7 +337,8 @@ def ui(home: Path | None, landing: Path | None, config_file: Path | None, port: 
 @click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path), help=_HOME_HELP)
 @config_option
 def report(month: str, home: Path | None, config_file: Path | None) -> None:
-    """Draw the Schools Forum pack for MONTH: public HTML and PDF, and the officers' finance workbook."""
+    """Draw the Schools Forum pack for MONTH: public HTML and PDF, the officers' finance workbook and the
+    DSG management plan workbook."""
     settings = _settings(home, config_file=config_file)
     from orchestration.reports.pack import build_pack
 
@@ -348,8 +349,8 @@ def report(month: str, home: Path | None, config_file: Path | None) -> None:
     except (ValueError, FileNotFoundError) as problem:
         raise click.ClickException(str(problem)) from problem
     click.echo(f"Schools Forum pack for {month} written to {result.folder} in {result.seconds:.1f}s")
-    for name in ("html", "pdf", "workbook"):
-        click.echo(f"  {name:<9} {result.paths[name].name}")
+    for name in ("html", "pdf", "workbook", "management_plan"):
+        click.echo(f"  {name:<15} {result.paths[name].name}")
     if result.unavailable_sections:
         click.echo(f"  not available yet: {', '.join(result.unavailable_sections)}")
 

@@ -107,8 +107,6 @@ def test_regenerating_into_a_demo_folder_replaces_it_but_a_real_folder_is_refuse
 
 # ------------------------------------------------------------------------------------------ file names
 DATASETS_NOT_IN_DEMO_YET = {
-    "dsg_block_outturn",
-    "mitigations",
     "outcome_indicators",
 }
 """Contract v2 datasets the demo county does not ship yet: each leaves this set when the demo writes it."""
@@ -124,7 +122,8 @@ def test_file_names_match_the_contract(full_demo: DemoSummary) -> None:
     assert months[0] == "2021-04" and months[-1] == FULL and len(months) == 67  # every month, none missing
     snapshots = sorted(identify_landing_file(p).extract_month for p in landing.glob("placements_*.csv"))
     assert snapshots[0] == "2021-06" and snapshots[-1] == FULL
-    assert all(m[5:] in ("03", "06", "09", "12") for m in snapshots[:-1])
+    assert all(m[5:] in ("01", "03", "06", "09", "12") for m in snapshots[:-1])
+    assert {m for m in snapshots if m.endswith("-01")} == {f"{y}-01" for y in range(2022, 2027)}  # SEN2 month
     outcomes = sorted(identify_landing_file(p).extract_month for p in landing.glob("school_outcomes_*.csv"))
     assert len(outcomes) == 15 and outcomes[0] == "2022-01" and outcomes[-1] == "2026-09"
     assert {m[5:] for m in outcomes} == {"01", "05", "09"}
@@ -296,6 +295,65 @@ def test_forecast_adjustments_move_the_current_year_with_reasons(short_demo: Dem
 
 
 # ---------------------------------------------------------------------------------------- correction
+def funding_income(summary: DemoSummary) -> pd.Series:
+    """DSG income (allocation − deductions + transfer) by financial year and block, from dsg_funding."""
+    funding = read_csv(summary.landing / "dsg_funding.csv")
+    income = (
+        pounds(funding["allocation_gbp"])
+        - pounds(funding["deductions_gbp"])
+        + pounds(funding["transfer_in_gbp"])
+    )
+    return income.set_axis(pd.MultiIndex.from_frame(funding[["financial_year", "block"]]))
+
+
+def test_other_blocks_roughly_balance_and_high_needs_outturn_is_the_ledger(full_demo: DemoSummary) -> None:
+    figures = read_csv(full_demo.landing / "dsg_block_outturn.csv")
+    assert set(figures["block"]) == {"schools", "central_school_services", "early_years", "high_needs"}
+    income = funding_income(full_demo)
+    outturn = figures[figures["status"] == "outturn"]
+    others = outturn[outturn["block"] != "high_needs"]
+    ratio = (
+        pounds(others["spend_gbp"]).to_numpy()
+        / income.loc[list(zip(others["financial_year"], others["block"], strict=True))].to_numpy()
+    )
+    assert (abs(ratio - 1) < 0.03).all()  # within 3 % of income: the other blocks roughly balance
+    assert outturn["as_at_month"].eq("").all()
+    lines = ledger(full_demo)
+    high_needs = outturn[outturn["block"] == "high_needs"].set_index("financial_year")
+    spend_2024 = lines.loc[lines["period"].between("2024-04", "2025-03"), "amount"].sum()
+    assert pounds(high_needs["spend_gbp"])["2024-25"] == pytest.approx(spend_2024, abs=0.01)
+    # the year in progress: the other blocks' forecasts at each quarter end so far, each dated
+    forecasts = figures[figures["status"] == "forecast"]
+    assert set(forecasts["financial_year"]) == {"2026-27"}
+    assert set(forecasts["as_at_month"]) == {"2026-06", "2026-09"}
+    assert "high_needs" not in set(forecasts["block"])
+    # a Schools Forum transfer sits on both blocks of dsg_funding, so each block's income already holds it
+    funding = read_csv(full_demo.landing / "dsg_funding.csv")
+    transfers = pounds(funding["transfer_in_gbp"]).groupby(funding["financial_year"]).sum()
+    assert (transfers.abs() < 0.005).all()
+    assert pounds(funding["transfer_in_gbp"]).gt(0).sum() == 3  # 2022-23, 2023-24 and 2025-26
+
+
+def test_mitigations_have_owners_and_every_rating_in_the_latest_ended_year(full_demo: DemoSummary) -> None:
+    log = read_csv(full_demo.landing / "mitigations.csv")
+    assert 4 <= log["workstream"].nunique() <= 6
+    assert log["owner"].ne("").all() and log["workstream"].ne("").all()
+    assert log.groupby("workstream")["owner"].nunique().eq(1).all()
+    target = pounds(log["target_saving_gbp"])
+    assert (target > 0).all()
+    # as at 2026-10, 2025-26 is the latest year ended: rated on delivered ÷ target
+    ended = log[log["financial_year"] == "2025-26"]
+    share = pounds(ended["delivered_saving_gbp"]) / pounds(ended["target_saving_gbp"])
+    ratings = share.map(lambda s: "green" if s >= 0.9 else "amber" if s >= 0.5 else "red")
+    assert sorted(ratings) == ["amber", "amber", "green", "green", "red"]
+    # a year not yet ended is left blank unless part-year progress is reported; no year ended is blank
+    # but the one workstream that sent no return for its first year
+    later = log[log["financial_year"] > "2026-27"]
+    assert later["delivered_saving_gbp"].eq("").all()
+    blank_ended = log[(log["financial_year"] < "2026-27") & log["delivered_saving_gbp"].eq("")]
+    assert len(blank_ended) == 1 and blank_ended["status"].iloc[0] == "no return from the owner"
+
+
 def test_corrected_redelivery(short_demo: DemoSummary) -> None:
     correction = short_demo.correction
     assert correction.path.parent.name == "corrections" and correction.replaces.exists()

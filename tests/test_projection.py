@@ -12,7 +12,14 @@ import pytest
 import yaml
 
 from analyses.projection import PlacementForecast, forecast_placements, project_finances
-from analyses.projection_assumptions import ALL_TYPES, UNMITIGATED, AssumptionsError, parse_assumptions
+from analyses.projection_assumptions import (
+    ALL_TYPES,
+    MITIGATED,
+    UNMITIGATED,
+    AssumptionsError,
+    mitigated_scenario,
+    parse_assumptions,
+)
 from orchestration.assets.projection import DEFAULT_ASSUMPTIONS_FILE, hn_projection
 from orchestration.resources import HighNeedsHome
 from orchestration.settings import DBT_PROJECT_DIR
@@ -327,6 +334,41 @@ def test_income_growth_known_income_and_cumulative_balance():
     assert "unmitigated" in projection.summary()
 
 
+def test_mitigated_scenario_is_unmitigated_minus_the_workstream_targets_each_year():
+    # targets still to come: 2025-26 £150k, 2026-27 £400k, 2027-28 £650k; nothing later; 2024-25 is past
+    savings = {"2024-25": 90_000.0, "2025-26": 150_000.0, "2026-27": 400_000.0, "2027-28": 650_000.0}
+    scenario = mitigated_scenario(savings, workstreams=4)
+    projection = project_finances(
+        toy_forecast(),
+        assumptions().model_copy(update={"scenarios": [scenario]}),
+        current_year="2025-26",
+        unit_cost_gbp=TOY_COSTS,
+        in_year_placement_spend_gbp=TOY_PLACEMENT_SPEND,
+        in_year_other_spend_gbp=2_000_000.0,
+        income_gbp={"2025-26": 21_000_000.0},
+        opening_balance_gbp=-5_000_000.0,
+    )
+    assert projection.scenarios == (UNMITIGATED, MITIGATED)
+    unmitigated = rows(projection, UNMITIGATED, ALL_TYPES)
+    mitigated = rows(projection, MITIGATED, ALL_TYPES)
+    targets = {
+        "2025-26": 150_000.0,
+        "2026-27": 400_000.0,
+        "2027-28": 650_000.0,
+        "2028-29": 0.0,
+        "2029-30": 0.0,
+    }
+    for year, target in targets.items():
+        assert mitigated.loc[year, "spend_gbp"] == pytest.approx(unmitigated.loc[year, "spend_gbp"] - target)
+        assert mitigated.loc[year, "costs_avoided_gbp"] == pytest.approx(target)
+    # the same children, placed the same way: only the spend moves, and the balance by the running total
+    assert mitigated["placements"].to_numpy() == pytest.approx(unmitigated["placements"].to_numpy())
+    assert (mitigated["cumulative_balance_gbp"] - unmitigated["cumulative_balance_gbp"]).to_numpy() == (
+        pytest.approx([150_000.0, 550_000.0, 1_200_000.0, 1_200_000.0, 1_200_000.0])
+    )
+    assert "4 workstreams" in scenario.description
+
+
 # ------------------------------------------------------------------ assumptions file
 
 
@@ -581,6 +623,47 @@ def test_asset_writes_the_projection_anchored_to_the_in_year_forecast(tmp_path):
     calibration = metadata["interval_calibration"].value
     assert set(calibration) >= {"comparisons", "widening_factor", "coverage_80_before", "coverage_80_after"}
     assert calibration["widening_factor"] >= 1.0
+
+
+def test_asset_projects_the_mitigations_file_instead_of_the_configured_scenarios(tmp_path):
+    build_warehouse(tmp_path / "home")
+    tracker = pd.DataFrame(
+        {
+            "workstream": ["Inclusion", "Inclusion", "Inclusion", "Commissioning"],
+            "financial_year": ["2024-25", "2025-26", "2026-27", "2026-27"],
+            "saving_still_to_come_gbp": [0.0, 300_000.0, 500_000.0, 250_000.0],
+        }
+    )
+    with duckdb.connect(str(tmp_path / "home" / "warehouse.duckdb")) as connection:
+        connection.register("frame", tracker)
+        connection.execute("create table marts.mitigation_tracker as select * from frame")
+    assumptions_file = tmp_path / "projection.yaml"
+    assumptions_file.write_text(
+        yaml.safe_dump(
+            {
+                "unit_cost_growth_pct": {"all": 3.0},
+                "income_growth_pct": 2.0,
+                "non_placement_spend_growth_pct": 1.0,
+                "scenarios": [SHIFT],
+            }
+        )
+    )
+    result = dg.materialize(
+        [hn_projection],
+        resources={"highneeds": HighNeedsHome(home=str(tmp_path / "home"))},
+        run_config={"ops": {"marts__hn_projection": {"config": {"assumptions_file": str(assumptions_file)}}}},
+    )
+    assert result.success
+    with duckdb.connect(str(tmp_path / "home" / "warehouse.duckdb"), read_only=True) as connection:
+        table = connection.execute("select * from marts.hn_projection where provision_type = 'all'").df()
+    assert set(table["scenario"]) == {UNMITIGATED, MITIGATED}  # the configured shift is not projected
+    spend = table.pivot(index="financial_year", columns="scenario", values="spend_gbp")
+    saved = (spend[UNMITIGATED] - spend[MITIGATED]).to_dict()
+    assert saved == pytest.approx(
+        {"2025-26": 300_000.0, "2026-27": 750_000.0, "2027-28": 0.0, "2028-29": 0.0, "2029-30": 0.0}
+    )
+    metadata = result.asset_materializations_for_node("marts__hn_projection")[0].metadata
+    assert metadata["scenarios_from"].value == "the mitigations file (2 workstreams)"
 
 
 # ------------------------------------------------------------------ parameter uncertainty and calibration

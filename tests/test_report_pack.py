@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -201,7 +202,159 @@ def _deficit_position() -> pd.DataFrame:
     )
     frame["gap_to_plan_gbp"] = frame["closing_balance_gbp"] - frame["planned_closing_balance_gbp"]
     frame["closing_balance_pct_of_dsg"] = frame["closing_balance_gbp"] / frame["_total_dsg"] * 100
+    # the whole DSG: the other blocks' in-year (_dsg_blocks) added to High Needs', chained from the opening
+    other_in_year = (
+        _dsg_blocks().query("dsg_block != 'high_needs'").groupby("financial_year")["in_year_gbp"].sum()
+    )
+    frame["total_dsg_income_gbp"] = frame["_total_dsg"]
+    frame["in_year_all_blocks_gbp"] = frame["hn_in_year_gbp"] + frame["financial_year"].map(other_in_year)
+    frame["spend_all_blocks_gbp"] = frame["total_dsg_income_gbp"] - frame["in_year_all_blocks_gbp"]
+    frame["closing_balance_all_blocks_gbp"] = -8_200_000.0 + frame["in_year_all_blocks_gbp"].cumsum()
     return frame.drop(columns="_total_dsg")
+
+
+# DSG blocks: (income £, spend £) of the blocks other than High Needs, whose figures are the position's.
+OTHER_BLOCKS = {
+    "schools": (0.74, -150_000.0),
+    "central_school_services": (0.008, 60_000.0),
+}
+"""Share of total DSG income and spend above income; early years takes the rest and underspends £0.4m."""
+
+
+def _dsg_blocks() -> pd.DataFrame:
+    rows = []
+    names = {
+        "schools": ("Schools block", 1),
+        "central_school_services": ("Central school services block", 2),
+        "early_years": ("Early years block", 3),
+        "high_needs": ("High needs block", 4),
+    }
+    totals = {"2022-23": 410e6, "2023-24": 425e6, "2024-25": 441e6, FINANCIAL_YEAR: 456e6}
+    high_needs = {"2022-23": (38e6, -3.9e6), "2023-24": (39e6, -4.8e6), "2024-25": (40e6, -5.6e6)}
+    high_needs[FINANCIAL_YEAR] = (41.1e6, -6.9e6)
+    for year, total in totals.items():
+        transfer = 2_000_000.0 if year == "2024-25" else 0.0  # schools → high needs
+        income = {block: round(total * share, -3) for block, (share, _over) in OTHER_BLOCKS.items()}
+        income["schools"] -= transfer
+        income["high_needs"] = high_needs[year][0]
+        income["early_years"] = total - sum(income.values())
+        spend = {block: income[block] + over for block, (_share, over) in OTHER_BLOCKS.items()}
+        spend["early_years"] = income["early_years"] - 400_000.0
+        spend["high_needs"] = income["high_needs"] - high_needs[year][1]
+        for block, (name, order) in names.items():
+            moved = {"schools": -transfer, "high_needs": transfer}.get(block, 0.0)
+            rows.append(
+                {
+                    "financial_year": year,
+                    "dsg_block": block,
+                    "block_name": name,
+                    "block_order": order,
+                    "transfer_in_gbp": moved,
+                    "income_gbp": income[block],
+                    "spend_gbp": spend[block],
+                    "spend_status": "forecast" if year == FINANCIAL_YEAR else "outturn",
+                    "in_year_gbp": income[block] - spend[block],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _ehcp_population_trend() -> pd.DataFrame:
+    groups = {
+        "mainstream": ("mainstream schools", (820, 860, 925)),
+        "resourced": ("resourced provision and SEN units", (40, 46, 52)),
+        "special": ("maintained and academy special schools", (560, 588, 617)),
+        "independent_non_maintained": ("independent and non-maintained special schools", (120, 138, 151)),
+        "ap_hospital": ("alternative provision and hospital education", (4, 2, 3)),  # small: c in public
+        "post16": ("post-16 colleges and specialist institutions", (190, 206, 217)),
+        "other": ("other arrangements", (6, 7, 3)),
+    }
+    censuses = (("2024-01", True, False), ("2025-01", True, False), (MONTH, False, True))
+    rows = []
+    for index, (month, is_january, is_latest) in enumerate(censuses):
+        everyone = sum(counts[index] for _name, counts in groups.values())
+        for order, (group, (name, counts)) in enumerate(groups.items(), start=1):
+            rows.append(
+                {
+                    "snapshot_month": month,
+                    "breakdown": "placement_type",
+                    "category": group,
+                    "category_name": name,
+                    "category_order": order,
+                    "is_january": is_january,
+                    "is_latest": is_latest,
+                    "ehcps": counts[index],
+                    "all_ehcps": everyone,
+                    "share_pct": counts[index] / everyone * 100,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _mitigation_tracker() -> pd.DataFrame:
+    rows = [
+        (
+            "Inclusive mainstream",
+            "Head of Inclusion",
+            "2024-25",
+            900_000.0,
+            850_000.0,
+            "green",
+            "delivered_share",
+        ),
+        (
+            "Local special places",
+            "Head of SEND Sufficiency",
+            "2024-25",
+            1_500_000.0,
+            900_000.0,
+            "amber",
+            "delivered_share",
+        ),
+        (
+            "Independent fees",
+            "Head of SEND Commissioning",
+            "2024-25",
+            1_000_000.0,
+            300_000.0,
+            "red",
+            "delivered_share",
+        ),
+        (
+            "Inclusive mainstream",
+            "Head of Inclusion",
+            FINANCIAL_YEAR,
+            1_100_000.0,
+            None,
+            "grey",
+            "year_not_ended",
+        ),
+        (
+            "Local special places",
+            "Head of SEND Sufficiency",
+            FINANCIAL_YEAR,
+            2_500_000.0,
+            None,
+            "grey",
+            "year_not_ended",
+        ),
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "workstream",
+            "owner",
+            "financial_year",
+            "target_saving_gbp",
+            "delivered_saving_gbp",
+            "rag",
+            "rag_basis",
+        ],
+    )
+    frame["delivered_pct"] = frame["delivered_saving_gbp"] / frame["target_saving_gbp"] * 100
+    frame["is_due"] = frame["financial_year"] == "2024-25"
+    frame["as_at_month"] = MONTH
+    return frame
 
 
 NEEDS = ("ASD", "SEMH", "SLCN", "MLD", "SLD", "PMLD")
@@ -521,6 +674,9 @@ MART_BUILDERS = {
     "event_study": _event_study,
     "hn_projection": _hn_projection,
     "benchmarks": _benchmarks,
+    "dsg_blocks": _dsg_blocks,
+    "ehcp_population_trend": _ehcp_population_trend,
+    "mitigation_tracker": _mitigation_tracker,
 }
 
 
@@ -532,6 +688,8 @@ COUNT_COLUMNS = (
     "headcount",
     "suspensions",
     "permanent_exclusions",
+    "ehcps",
+    "all_ehcps",
 )
 UNSCALED_MARTS = ("benchmarks", "impact_estimates", "event_study")
 """Published or per-school figures: the same for a county of any size."""
@@ -669,6 +827,7 @@ def test_html_has_every_section_and_a_plain_english_headline(pack: PackResult):
         "benchmarks",
         "exclusions",
         "impact",
+        "dsg_plan",
         "quality",
     ):
         assert f'id="{section}"' in html, section
@@ -678,6 +837,17 @@ def test_html_has_every_section_and_a_plain_english_headline(pack: PackResult):
     assert "cumulative DSG deficit of £29.4m" in html
     assert "£5.80m worse than plan" in html
     assert "the projection puts the cumulative balance at -£59.0m (unmitigated)" in html
+
+
+def test_deficit_chart_marks_the_end_of_the_statutory_override(pack: PackResult, tmp_path: Path):
+    html = pack.paths["html"].read_text(encoding="utf-8")
+    # the default, 31 March 2028, falls at the end of 2027-28, a projected year of the chart
+    assert "A dashed vertical line marks 31 March 2028, when the DSG statutory override ends" in html
+    settings = make_pack_home(tmp_path / "home")
+    data = load_pack_data(settings, MONTH)
+    data.statutory_override_end = date(2035, 3, 31)  # beyond the projection: no line, so no words
+    deficit = next(s for s in build_content(data).sections if s.key == "deficit")
+    assert "statutory override" not in deficit.charts[0].alt
 
 
 def test_why_the_gap_sets_budget_against_income_and_the_plan(pack: PackResult):

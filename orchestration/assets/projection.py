@@ -7,7 +7,7 @@ Dagster definitions load (both are slow to import).
 
 import base64
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
@@ -30,6 +30,7 @@ from analyses.projection_assumptions import (
     MIN_HISTORY_MONTHS,
     UNMITIGATED,
     ProjectionAssumptions,
+    mitigated_scenario,
     parse_assumptions,
 )
 from orchestration.assets.landing import WAREHOUSE_POOL
@@ -80,6 +81,10 @@ class ProjectionInputs:
     income_gbp: dict[str, float]
     opening_balance_gbp: float | None
     planned_closing_balance_gbp: dict[str, float]
+    mitigation_savings_gbp: dict[str, float] = field(default_factory=dict)
+    """Financial year → the workstreams' savings still to come (marts.mitigation_tracker)."""
+    mitigation_workstreams: int = 0
+    """Workstreams in the mitigations file; 0 when there is none (the configured scenarios are used)."""
 
 
 class NotEnoughDataYet(RuntimeError):
@@ -170,6 +175,18 @@ def read_inputs(warehouse: Path) -> ProjectionInputs:
             if _exists(connection, "staging", "stg_landing__deficit_plan")
             else pd.DataFrame(columns=["financial_year", "planned_closing_balance_gbp"])
         )
+        mitigation_savings: dict[str, float] = {}
+        mitigation_workstreams = 0
+        if _exists(connection, "marts", "mitigation_tracker"):
+            mitigation_savings = {
+                str(year): float(saving)
+                for year, saving in connection.execute(
+                    "select financial_year, sum(saving_still_to_come_gbp)::double "
+                    "from marts.mitigation_tracker group by financial_year"
+                ).fetchall()
+            }
+            found = connection.execute("select count(distinct workstream) from marts.mitigation_tracker")
+            mitigation_workstreams = int((found.fetchone() or (0,))[0])
 
     position = position.set_index(position["financial_year"].astype(str))
     if current_year not in position.index:
@@ -206,14 +223,26 @@ def read_inputs(warehouse: Path) -> ProjectionInputs:
         income_gbp=income_gbp,
         opening_balance_gbp=opening,
         planned_closing_balance_gbp=plan,
+        mitigation_savings_gbp=mitigation_savings,
+        mitigation_workstreams=mitigation_workstreams,
     )
 
 
 def run_projection(
     inputs: ProjectionInputs, assumptions: ProjectionAssumptions
 ) -> tuple[HighNeedsProjection, PlacementForecast]:
-    """Forecast placements to the end of the last projected year, then project finances per scenario."""
-    last_year = following_years(inputs.current_year, assumptions.years)[-1]
+    """Forecast placements to the end of the last projected year, then project finances per scenario.
+
+    Where the LA keeps a mitigations file, its workstreams' targets are the one mitigated scenario and the
+    configured scenarios are not projected: the plan's own savings, not hand-written what-ifs.
+    """
+    projected_years = following_years(inputs.current_year, assumptions.years)
+    if inputs.mitigation_workstreams:
+        savings = {year: inputs.mitigation_savings_gbp.get(year, 0.0) for year in projected_years}
+        assumptions = assumptions.model_copy(
+            update={"scenarios": [mitigated_scenario(savings, inputs.mitigation_workstreams)]}
+        )
+    last_year = projected_years[-1]
     last_month = pd.Period(str(inputs.monthly_counts["month"].max()), freq="M")
     horizon = max(1, financial_year_months(last_year)[-1].ordinal - last_month.ordinal)
     forecast = forecast_placements(
@@ -358,6 +387,7 @@ def write_projection(warehouse: Path, table: pd.DataFrame) -> None:
     deps=[
         dg.AssetKey(["marts", "budget_vs_outturn"]),
         dg.AssetKey(["marts", "dsg_deficit_position"]),
+        dg.AssetKey(["marts", "mitigation_tracker"]),
         dg.AssetKey(["marts", "placement_flows"]),
         dg.AssetKey(["marts", "projection_unit_costs"]),
         dg.AssetKey(["staging", "stg_landing__deficit_plan"]),
@@ -372,7 +402,9 @@ def write_projection(warehouse: Path, table: pd.DataFrame) -> None:
         "is non-placement spend. Intervals carry the growth's parameter uncertainty and are calibrated by "
         "back-testing on the closed years. The current year equals Σ forecast_expected_gbp (the expected "
         "in-year view); unit costs come from marts.projection_unit_costs; mitigations are reported as costs "
-        "avoided against `unmitigated`. Assumptions: config/projection.yaml."
+        "avoided against `unmitigated`: where the LA keeps a mitigations file, one `mitigated` scenario = "
+        "unmitigated − the workstreams' savings still to come (marts.mitigation_tracker), else the "
+        "scenarios of config/projection.yaml. Assumptions: config/projection.yaml."
     ),
 )
 def hn_projection(
@@ -393,10 +425,15 @@ def hn_projection(
         return dg.MaterializeResult(metadata={"built": False, "reason": str(why)})
     assumptions_file = Path(config.assumptions_file) if config.assumptions_file else DEFAULT_ASSUMPTIONS_FILE
     assumptions = read_assumptions(assumptions_file, sorted(inputs.provision_groups))
+    scenarios_from = (
+        f"the mitigations file ({inputs.mitigation_workstreams} workstreams)"
+        if inputs.mitigation_workstreams
+        else f"{assumptions_file.name} ({len(assumptions.scenarios)} scenario(s))"
+    )
     report(
         context,
         f"projection: forecasting placements from {inputs.monthly_counts['month'].nunique()} months, "
-        f"{inputs.current_year} as at {inputs.as_at_month}, {len(assumptions.scenarios)} mitigation(s)",
+        f"{inputs.current_year} as at {inputs.as_at_month}, mitigations from {scenarios_from}",
     )
     projection, forecast = run_projection(inputs, assumptions)
 
@@ -425,6 +462,7 @@ def hn_projection(
             "anchor_factor": float(projection.anchor_factor),
             "scenarios": dg.MetadataValue.json(list(projection.scenarios)),
             "assumptions_file": str(assumptions_file),
+            "scenarios_from": scenarios_from,
             "headline": dg.MetadataValue.md(
                 headline_markdown(projection)
                 + f"\n\n![closing DSG balance by scenario](data:image/png;base64,{chart})"

@@ -15,8 +15,8 @@ from orchestration.resources import HighNeedsHome
     deps=[dg.AssetKey(["marts", name]) for name in MART_NAMES],
     group_name="reports",
     description="Schools Forum pack for the latest ledger month: public HTML and PDF under statistical "
-    "disclosure control, and the finance officers' workbook (OFFICIAL-SENSITIVE), "
-    "in <home>/reports/<YYYY-MM>/.",
+    "disclosure control, and the finance officers' workbook and the DSG management plan workbook "
+    "(both OFFICIAL-SENSITIVE), in <home>/reports/<YYYY-MM>/.",
     pool=WAREHOUSE_POOL,
     kinds={"python", "html", "pdf", "excel"},
 )
@@ -41,6 +41,7 @@ def schools_forum_pack(context: dg.AssetExecutionContext, highneeds: HighNeedsHo
             "html": dg.MetadataValue.path(str(result.paths["html"])),
             "pdf": dg.MetadataValue.path(str(result.paths["pdf"])),
             "workbook": dg.MetadataValue.path(str(result.paths["workbook"])),
+            "management_plan": dg.MetadataValue.path(str(result.paths["management_plan"])),
             "pdf_pages": result.pdf_pages,
             "seconds": round(result.seconds, 2),
             "not_available_yet": dg.MetadataValue.json(result.unavailable_sections),

@@ -2,8 +2,9 @@
 
 The world (schools, children and placements, payments, budgets, programmes and school outcomes) is
 simulated once over a fixed horizon (April 2021 – March 2031) from one seed; `latest_month` only decides
-what has been delivered by then: ledger months April 2021 … latest, quarterly placements snapshots plus
-the latest, termly outcome files delivered by then, and reference files as they stood. So a short test
+what has been delivered by then: ledger months April 2021 … latest, quarterly placements snapshots, one
+each January (the SEN2 census month) and the latest, termly outcome files delivered by then, and reference
+files as they stood. So a short test
 run sees exactly the same 2021-22 as the full demo, and the same seed and arguments give the same bytes.
 """
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from orchestration.contract import landing_files
 from orchestration.demo.conversions import make_conversions
+from orchestration.demo.dsg_plan_inputs import block_outturn, mitigations
 from orchestration.demo.finance_reference import (
     FIRST_FY,
     OPENING_BALANCE_2021,
@@ -56,11 +58,13 @@ from orchestration.demo.writers import (
     write_budget_xlsx,
     write_deficit_plan,
     write_dsg_balance,
+    write_dsg_block_outturn,
     write_dsg_funding,
     write_forecast_adjustments,
     write_interventions,
     write_ledger_control_totals,
     write_ledger_month,
+    write_mitigations,
     write_outcomes,
     write_schools,
 )
@@ -194,7 +198,8 @@ def generate_demo(
     PROGRESS.info("Demo: writing landing files as extracted in %s", latest_month)
     ledger_months = list(range(month_index(FIRST_LEDGER_MONTH), latest + 1))
     snapshot_months = sorted(
-        {m for m in ledger_months if (m % 12 + 1) % 3 == 0 and m >= month_index("2021-06")} | {latest}
+        {m for m in ledger_months if ((m % 12 + 1) % 3 == 0 or m % 12 == 0) and m >= month_index("2021-06")}
+        | {latest}
     )
     terms = terms_delivered_by(latest)
     mess = MessPlan.choose(ledger_months, snapshot_months)
@@ -261,6 +266,11 @@ def generate_demo(
     path = landing / "ledger_control_totals.csv"
     totals = control_totals(spend_by_month, mess.ledger_correction)
     count("ledger_control_totals", path, write_ledger_control_totals(path, totals, PLAIN))
+    path = landing / "dsg_block_outturn.csv"
+    figures = block_outturn(funding, years, latest, {fy: int(p) for fy, p in spend_written.items()})
+    count("dsg_block_outturn", path, write_dsg_block_outturn(path, figures, PLAIN))
+    path = landing / "mitigations.csv"
+    count("mitigations", path, write_mitigations(path, mitigations(latest, factor), PLAIN))
 
     correction = _write_correction(landing, correction_month, seed)
     mess_files = {kind: name for kind, name in mess.describe().items() if (landing / name).exists()}

@@ -12,12 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import xlsxwriter
 
 from orchestration.contract import DATASETS
+from orchestration.demo.dsg_plan_inputs import BlockFigure, Mitigation
 from orchestration.demo.finance_reference import BudgetRow, DeficitPlan, Funding
 from orchestration.demo.forecast_inputs import CONTROL_TOTAL_SOURCE, Adjustment
-from orchestration.demo.formats import dates, integers, money, repeat, text, write_csv
+from orchestration.demo.formats import TEXT, dates, integers, money, repeat, text, write_csv
 from orchestration.demo.ledger import LedgerMonth
 from orchestration.demo.messy import BUDGET_TITLE, EXTRA_PLACEMENT_COLUMN, SCHOOLS_HEADER, FileStyle
 from orchestration.demo.outcomes import MEASURES, Panel, term_rows
@@ -205,6 +207,32 @@ def write_ledger_control_totals(path: Path, totals_pence: dict[int, int], style:
         repeat(CONTROL_TOTAL_SOURCE, len(months)),
     ]
     return _write(path, _header("ledger_control_totals"), columns, style)
+
+
+def write_dsg_block_outturn(path: Path, figures: list[BlockFigure], style: FileStyle) -> int:
+    """Each block's outturn or forecast by year; an outturn leaves `as_at_month` blank."""
+    columns = [
+        text([f.financial_year for f in figures]),
+        text([f.block for f in figures]),
+        money(np.array([f.spend_pence for f in figures], dtype=np.int64), style.money),
+        text([f.status for f in figures]),
+        text(["" if f.as_at_month is None else month_label(f.as_at_month) for f in figures]),
+    ]
+    return _write(path, _header("dsg_block_outturn"), columns, style)
+
+
+def write_mitigations(path: Path, rows: list[Mitigation], style: FileStyle) -> int:
+    """The workstream log: a delivered saving not yet known is left blank (never 0)."""
+    delivered = money(np.array([r.delivered_pence or 0 for r in rows], dtype=np.int64), style.money)
+    columns = [
+        text([r.workstream for r in rows]),
+        text([r.owner for r in rows]),
+        text([r.financial_year for r in rows]),
+        money(np.array([r.target_pence for r in rows], dtype=np.int64), style.money),
+        pc.if_else(pa.array([r.delivered_pence is None for r in rows]), pa.scalar("", TEXT), delivered),
+        text([r.status for r in rows]),
+    ]
+    return _write(path, _header("mitigations"), columns, style)
 
 
 def write_budget_xlsx(path: Path, rows: list[BudgetRow]) -> int:

@@ -12,6 +12,7 @@ import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, MaxNLocator
 
+from orchestration.reports.data import financial_year_of
 from orchestration.reports.money import axis_money_labels, money_short
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies, and in greyscale print.
@@ -102,12 +104,15 @@ def deficit_trajectory(
     position: pd.DataFrame,
     scenarios: pd.DataFrame | None,
     current_year: str,
+    override_end: date | None = None,
 ) -> DrawnChart:
     """Cumulative DSG balance by financial year: actual/forecast, the deficit management plan, scenarios.
 
     `position` has `financial_year`, `closing_balance_gbp`, `planned_closing_balance_gbp`; `scenarios`
     (optional) has `financial_year`, `scenario_label`, `cumulative_balance_gbp`, and where given
     `cumulative_balance_p10_gbp`/`_p90_gbp`, drawn as a shaded 80 % interval. Negative = deficit.
+    `override_end`, when its year is on the axis, is marked by a labelled vertical line: the day the DSG
+    statutory override stops keeping the deficit off the council's accounts.
     """
     years = sorted(
         set(position["financial_year"])
@@ -165,6 +170,23 @@ def deficit_trajectory(
                 linewidth=1.8,
                 label=f"Scenario: {label}",
             )
+    override_year = None if override_end is None else financial_year_of(f"{override_end:%Y-%m}")
+    if override_year in x_of:
+        year_start = date(int(override_year[:4]), 4, 1)
+        elapsed = ((override_end - year_start).days + 1) / (date(year_start.year + 1, 4, 1) - year_start).days
+        at = x_of[override_year] - 1 + elapsed  # a year's point is its closing balance, at 31 March
+        axes.axvline(at, color="#333333", linestyle=(0, (6, 3)), linewidth=1.2)
+        axes.text(
+            at,
+            0.02,
+            f" statutory override ends {override_end.day} {override_end:%B %Y} ",
+            transform=axes.get_xaxis_transform(),
+            rotation=90,
+            ha="right",
+            va="bottom",
+            fontsize=8.5,
+            color="#333333",
+        )
     axes.set_xticks(range(len(years)), years)
     axes.yaxis.set_major_formatter(MoneyFormatter())
     axes.set_ylabel("Cumulative DSG balance (negative = deficit)")

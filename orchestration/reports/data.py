@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -33,6 +33,10 @@ MART_NAMES = (
     "event_study",
     "hn_projection",
     "benchmarks",
+    "dsg_blocks",
+    "ehcp_population",
+    "ehcp_population_trend",
+    "mitigation_tracker",
 )
 FILE_LOADS_TABLE = "raw._file_loads"
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -69,7 +73,9 @@ def academic_year_of(month: str) -> str:
 class PackData:
     """The marts as at one month, plus the data-quality tables; a mart that is absent is in `missing`.
 
-    `la_name` and `rules` (the disclosure thresholds) come from the installation's configuration.
+    `la_name`, `rules` (the disclosure thresholds) and `statutory_override_end` (the last day the DSG
+    statutory override keeps a deficit off the council's accounts) come from the installation's
+    configuration.
     """
 
     month: str
@@ -77,6 +83,7 @@ class PackData:
     academic_year: str
     la_name: str = ""
     rules: Disclosure = field(default_factory=Disclosure)
+    statutory_override_end: date | None = None
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
     file_loads: pd.DataFrame | None = None
@@ -104,6 +111,9 @@ def _as_at_filter(name: str, month: str) -> tuple[str, list[str]]:
         "placement_flows": ("month <= ?", [month]),
         "cost_per_placement": ("financial_year <= ?", [financial_year]),
         "exclusion_rates": ("academic_year <= ?", [academic_year]),
+        "dsg_blocks": ("financial_year <= ?", [financial_year]),
+        "ehcp_population": ("snapshot_month <= ?", [month]),
+        "ehcp_population_trend": ("snapshot_month <= ?", [month]),
     }
     return filters.get(name, ("true", []))
 
@@ -174,6 +184,7 @@ def load_pack_data(settings: Settings, month: str) -> PackData:
         academic_year=academic_year_of(month),
         la_name=config.la_name,
         rules=config.disclosure,
+        statutory_override_end=config.statutory_override_end,
     )
     with connect(settings.warehouse, read_only=True) as connection:
         for name in MART_NAMES:

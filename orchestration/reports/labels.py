@@ -62,7 +62,20 @@ ESTIMATORS = {
     "poisson_twfe": "Poisson fixed effects",
 }
 
-SCENARIOS = {"unmitigated": "unmitigated", "deficit_plan_actions": "with deficit plan actions"}
+SCENARIOS = {
+    "unmitigated": "unmitigated",
+    "deficit_plan_actions": "with deficit plan actions",
+    "mitigated": "mitigated (workstream targets)",
+}
+
+RAG_RATINGS = {"green": "Green", "amber": "Amber", "red": "Red", "grey": "Grey"}
+
+RAG_BASES = {
+    "delivered_share": "rated on the share of the target delivered",
+    "not_reported": "the year has ended and no delivered saving is reported",
+    "year_not_ended": "not yet due: the year has not ended",
+    "no_target": "no saving was due in the year",
+}
 
 _OUTCOMES = {
     "suspension_rate": ("suspensions", "suspensions per 100 {pupils} per term"),
@@ -149,6 +162,16 @@ def estimator_name(code: object) -> str:
 
 def scenario_name(code: object) -> str:
     return SCENARIOS.get(str(code), words(code))
+
+
+def rag_name(rating: object) -> str:
+    """`amber` → `Amber`: a workstream's rating in words, so no table relies on colour."""
+    return RAG_RATINGS.get(str(rating), sentence_start(words(rating)))
+
+
+def rag_basis_name(basis: object) -> str:
+    """Why a workstream has its rating: `year_not_ended` → `not yet due: the year has not ended`."""
+    return RAG_BASES.get(str(basis), words(basis))
 
 
 def _outcome_parts(outcome: object) -> tuple[str, str, bool]:

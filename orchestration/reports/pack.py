@@ -1,8 +1,9 @@
 """Where the Schools Forum pack is drawn: `build_pack(settings, month)` writes `<home>/reports/<month>/`.
 
 The public HTML and PDF come from one `PackContent` (under disclosure control); the officers' workbook
-comes from the marts as they are. Files are written beside their final name and moved into place, so a
-reader never opens a half-written pack and a failed build leaves the previous one as it was.
+and the DSG management plan workbook come from the marts as they are (both OFFICIAL-SENSITIVE). Files are
+written beside their final name and moved into place, so a reader never opens a half-written pack and a
+failed build leaves the previous one as it was.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 
 from orchestration.reports.data import check_month, check_month_in_range, load_pack_data
 from orchestration.reports.html import render_html
+from orchestration.reports.management_plan import WORKBOOK_NAME as MANAGEMENT_PLAN_NAME
+from orchestration.reports.management_plan import build_management_plan
 from orchestration.reports.pdf import render_pdf
 from orchestration.reports.sections import build_content
 from orchestration.reports.workbook import build_workbook
@@ -27,7 +30,8 @@ CHARTS_DIR = "charts"
 
 @dataclass(frozen=True)
 class PackResult:
-    """Where the pack's files are (`html`, `pdf`, `workbook`, `chart:<name>`) and how long it took."""
+    """Where the pack's files are (`html`, `pdf`, `workbook`, `management_plan`, `chart:<name>`) and how long
+    it took."""
 
     month: str
     paths: dict[str, Path]
@@ -63,16 +67,19 @@ def build_pack(settings: Settings, month: str) -> PackResult:
         "html": folder / HTML_NAME.format(month=month),
         "pdf": folder / PDF_NAME.format(month=month),
         "workbook": folder / WORKBOOK_NAME.format(month=month),
+        "management_plan": folder / MANAGEMENT_PLAN_NAME.format(month=month),
     }
     html_text = render_html(content)
     pdf = render_pdf(content)
     workbook = build_workbook(data)
+    management_plan = build_management_plan(data)
     for chart in content.charts:
         paths[f"chart:{chart.name}"] = folder / CHARTS_DIR / f"{chart.name}.png"
         _write_atomically(paths[f"chart:{chart.name}"], chart.png)
     _write_atomically(paths["html"], html_text.encode("utf-8"))
     _write_atomically(paths["pdf"], pdf.content)
     _write_atomically(paths["workbook"], workbook)
+    _write_atomically(paths["management_plan"], management_plan)
     return PackResult(
         month=month,
         paths=paths,

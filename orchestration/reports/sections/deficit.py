@@ -6,7 +6,7 @@ import pandas as pd
 
 from orchestration.reports import charts
 from orchestration.reports.content import Chart, Column, Section
-from orchestration.reports.data import PackData
+from orchestration.reports.data import PackData, financial_year_of
 from orchestration.reports.formatting import year_end_label
 from orchestration.reports.labels import scenario_name, sentence_start
 from orchestration.reports.money import money_short
@@ -94,6 +94,17 @@ def _chart_alt(position: pd.DataFrame, financial_year: str, projection_words: st
     ).strip()
 
 
+def _override_words(data: PackData, drawn: charts.DrawnChart) -> str:
+    """The statutory override's end, where the chart marks it (its year is on the axis), in the alt text."""
+    end = data.statutory_override_end
+    if end is None or not any(financial_year_of(f"{end:%Y-%m}") in axis for axis in drawn.axis_labels):
+        return ""
+    return (
+        f" A dashed vertical line marks {end.day} {end:%B %Y}, when the DSG statutory override ends and the "
+        "deficit can no longer be kept off the council's accounts."
+    )
+
+
 def build(data: PackData, section: Section) -> Section:
     """The trajectory chart, the balance table and the projected balance by scenario."""
     position = require(data, "dsg_deficit_position", POSITION_COLUMNS, "The deficit trajectory")
@@ -112,12 +123,14 @@ def build(data: PackData, section: Section) -> Section:
     else:
         projection_words = "Scenarios are not available yet: the High Needs projection has not been built."
     section.paragraphs.append(projection_words)
-    drawn = charts.deficit_trajectory(_plan_beyond(position, scenarios), scenarios, data.financial_year)
+    drawn = charts.deficit_trajectory(
+        _plan_beyond(position, scenarios), scenarios, data.financial_year, data.statutory_override_end
+    )
     section.charts.append(
         Chart(
             "deficit_trajectory",
             "Cumulative DSG balance: actual and forecast, plan and scenarios (shaded: 80% interval)",
-            _chart_alt(position, data.financial_year, projection_words),
+            _chart_alt(position, data.financial_year, projection_words) + _override_words(data, drawn),
             drawn.png,
             drawn.axis_labels,
         )

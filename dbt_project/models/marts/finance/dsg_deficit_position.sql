@@ -1,9 +1,5 @@
 with recursive
 
-funding as (
-    select * from {{ ref('stg_landing__dsg_funding') }}
-),
-
 balances as (
     select * from {{ ref('stg_landing__dsg_balance') }}
 ),
@@ -24,101 +20,81 @@ first_plan as (
     qualify plan_loaded_at = min(plan_loaded_at) over (partition by financial_year)
 ),
 
-ledger_lines as (
-    select * from {{ ref('int_ledger_lines__by_financial_year') }}
+dsg_blocks as (
+    select * from {{ ref('dsg_blocks') }}
 ),
 
-financial_years as (
-    select * from {{ ref('int_financial_years__period_covered') }}
+high_needs as (
+    select * from dsg_blocks where dsg_block = 'high_needs'
 ),
 
-budget_vs_outturn as (
-    select * from {{ ref('budget_vs_outturn') }}
-),
-
-income_by_year as (
+-- The whole DSG's spend is known only when every block has both its income and its spend.
+all_blocks as (
     select
         financial_year,
-        sum(allocation_gbp - deductions_gbp + transfer_in_gbp) as total_dsg_income_gbp,
-        sum(allocation_gbp - deductions_gbp + transfer_in_gbp) filter (where dsg_block = 'high_needs')
-            as hn_income_gbp
-    from funding
-    group by financial_year
-),
-
-outturn_by_year as (
-    select
-        financial_year,
-        sum(amount_gbp) as outturn_gbp
-    from ledger_lines
-    group by financial_year
-),
-
--- The year in progress is forecast as at the latest ledger month.
-latest_forecast as (
-    select
-        financial_year,
-        sum(forecast_with_growth_gbp) as forecast_with_growth_gbp,
-        sum(forecast_expected_gbp) as forecast_expected_gbp
-    from budget_vs_outturn
-    where as_at_month = (select max(as_at_month) from budget_vs_outturn)
-    group by financial_year
-),
-
-spend_by_year as (
-    select
-        financial_years.financial_year,
-        not financial_years.is_closed as is_forecast,
+        sum(income_gbp) as total_dsg_income_gbp,
         case
-            when financial_years.is_closed then outturn_by_year.outturn_gbp
-            else latest_forecast.forecast_with_growth_gbp
-        end as hn_spend_gbp,
+            when count(in_year_gbp) = count(*) then sum(spend_gbp)
+        end as spend_all_blocks_gbp,
         case
-            when financial_years.is_closed then outturn_by_year.outturn_gbp
-            else latest_forecast.forecast_expected_gbp
-        end as hn_spend_expected_gbp
-    from financial_years
-    left join outturn_by_year
-        on financial_years.financial_year = outturn_by_year.financial_year
-    left join latest_forecast
-        on financial_years.financial_year = latest_forecast.financial_year
+            when count(in_year_gbp) = count(*) then sum(in_year_gbp)
+        end as in_year_all_blocks_gbp,
+        nullif(
+            string_agg(dsg_block, ', ' order by block_order) filter (where spend_gbp is null),
+            ''
+        ) as blocks_without_spend
+    from dsg_blocks
+    group by financial_year
 ),
 
--- Years reported: those with funding and either spend or a plan.
+last_ledger_year as (
+    select max(financial_year) as financial_year from high_needs where spend_source = 'hn_ledger'
+),
+
+-- Years reported: those with funding and either High Needs spend or a plan.
 years as (
     select
-        income_by_year.financial_year,
-        cast(left(income_by_year.financial_year, 4) as integer) as start_year,
-        income_by_year.total_dsg_income_gbp,
-        income_by_year.hn_income_gbp,
-        spend_by_year.hn_spend_gbp,
+        all_blocks.financial_year,
+        cast(left(all_blocks.financial_year, 4) as integer) as start_year,
+        all_blocks.total_dsg_income_gbp,
+        high_needs.income_gbp as hn_income_gbp,
+        high_needs.spend_gbp as hn_spend_gbp,
         -- years after the ledger's last year have no spend yet, so they are forecasts too
-        coalesce(
-            spend_by_year.is_forecast,
-            income_by_year.financial_year > coalesce((select max(financial_year) from financial_years), '')
-        ) as is_forecast,
-        cast(income_by_year.hn_income_gbp - spend_by_year.hn_spend_gbp as decimal(18, 2)) as hn_in_year_gbp,
-        spend_by_year.hn_spend_expected_gbp,
-        cast(income_by_year.hn_income_gbp - spend_by_year.hn_spend_expected_gbp as decimal(18, 2))
-            as hn_in_year_expected_gbp,
+        case high_needs.spend_status
+            when 'outturn' then false
+            when 'forecast' then true
+            else all_blocks.financial_year > coalesce((select financial_year from last_ledger_year), '')
+        end as is_forecast,
+        high_needs.in_year_gbp as hn_in_year_gbp,
+        high_needs.spend_expected_gbp as hn_spend_expected_gbp,
+        cast(high_needs.income_gbp - high_needs.spend_expected_gbp as decimal(18, 2)) as hn_in_year_expected_gbp,
+        all_blocks.spend_all_blocks_gbp,
+        all_blocks.in_year_all_blocks_gbp,
+        all_blocks.blocks_without_spend,
         balances.supplied_opening_balance_gbp
-    from income_by_year
-    left join spend_by_year
-        on income_by_year.financial_year = spend_by_year.financial_year
+    from all_blocks
+    inner join high_needs
+        on all_blocks.financial_year = high_needs.financial_year
     left join balances
-        on income_by_year.financial_year = balances.financial_year
-    where spend_by_year.hn_spend_gbp is not null
-        or income_by_year.financial_year in (select financial_year from deficit_plan)
+        on all_blocks.financial_year = balances.financial_year
+    where all_blocks.total_dsg_income_gbp is not null
+        and (
+            high_needs.spend_gbp is not null
+            or all_blocks.financial_year in (select financial_year from deficit_plan)
+        )
 ),
 
 -- Opening = the previous year's closing; the first year (or one after a gap) opens with the supplied balance.
+-- The whole-DSG chain runs beside the High Needs one from the same supplied openings.
 balance_chain as (
     select
         financial_year,
         start_year,
         'supplied' as opening_balance_source,
         cast(supplied_opening_balance_gbp as decimal(18, 2)) as opening_balance_gbp,
-        cast(supplied_opening_balance_gbp + hn_in_year_gbp as decimal(18, 2)) as closing_balance_gbp
+        cast(supplied_opening_balance_gbp + hn_in_year_gbp as decimal(18, 2)) as closing_balance_gbp,
+        cast(supplied_opening_balance_gbp as decimal(18, 2)) as opening_balance_all_blocks_gbp,
+        cast(supplied_opening_balance_gbp + in_year_all_blocks_gbp as decimal(18, 2)) as closing_balance_all_blocks_gbp
     from years
     where start_year - 1 not in (select start_year from years)
 
@@ -133,6 +109,15 @@ balance_chain as (
             coalesce(balance_chain.closing_balance_gbp, next_year.supplied_opening_balance_gbp)
             + next_year.hn_in_year_gbp
             as decimal(18, 2)
+        ),
+        cast(
+            coalesce(balance_chain.closing_balance_all_blocks_gbp, next_year.supplied_opening_balance_gbp)
+            as decimal(18, 2)
+        ),
+        cast(
+            coalesce(balance_chain.closing_balance_all_blocks_gbp, next_year.supplied_opening_balance_gbp)
+            + next_year.in_year_all_blocks_gbp
+            as decimal(18, 2)
         )
     from balance_chain
     inner join years as next_year
@@ -145,6 +130,8 @@ joined as (
         balance_chain.opening_balance_source,
         balance_chain.opening_balance_gbp,
         balance_chain.closing_balance_gbp,
+        balance_chain.opening_balance_all_blocks_gbp,
+        balance_chain.closing_balance_all_blocks_gbp,
         deficit_plan.planned_hn_in_year_gbp,
         deficit_plan.planned_closing_balance_gbp,
         deficit_plan.plan_version,
@@ -196,7 +183,14 @@ final as (
         planned_closing_balance_first_gbp,
         plan_version_first,
         plan_first_loaded_at,
-        cast(closing_balance_gbp - planned_closing_balance_first_gbp as decimal(18, 2)) as slippage_gbp
+        cast(closing_balance_gbp - planned_closing_balance_first_gbp as decimal(18, 2)) as slippage_gbp,
+
+        -- whole DSG (v2): every block's income less its spend; NULL, never 0, while a block's spend is missing
+        cast(spend_all_blocks_gbp as decimal(18, 2)) as spend_all_blocks_gbp,
+        cast(in_year_all_blocks_gbp as decimal(18, 2)) as in_year_all_blocks_gbp,
+        opening_balance_all_blocks_gbp,
+        closing_balance_all_blocks_gbp,
+        blocks_without_spend
 
     from joined
 )
