@@ -1,4 +1,4 @@
-"""The landing-file contract (`shared/contract/README.md`) as data.
+"""The landing-file contract (described in `docs/contract.md`) as data.
 
 Everything that reads, checks or generates landing files works from these specs, so the contract is
 written down once: the ingest assets, the quality suites, the demo generator and the tests.

@@ -95,6 +95,9 @@ def ensure_raw_tables(connection: duckdb.DuckDBPyConnection, dataset: Dataset) -
     connection.execute(f"create schema if not exists {RAW_SCHEMA}")
     column_sql = ", ".join(f"{name} {sql_type}" for name, sql_type in raw_table_columns(dataset).items())
     connection.execute(f"create table if not exists {RAW_SCHEMA}.{dataset.name} ({column_sql})")
+    table = f"{RAW_SCHEMA}.{dataset.name}"
+    for name, sql_type in raw_table_columns(dataset).items():  # columns a later contract version added
+        connection.execute(f"alter table {table} add column if not exists {name} {sql_type}")
     for retired in _RETIRED_COLUMNS:
         connection.execute(f"alter table {RAW_SCHEMA}.{dataset.name} drop column if exists {retired}")
     connection.execute(

@@ -180,6 +180,30 @@ def test_a_warehouse_of_the_first_contract_loses_its_extra_columns_on_the_next_l
     assert query(settings, "select count(*) as n from raw.hn_ledger").n[0] == 2
 
 
+def test_a_warehouse_of_the_first_contract_gains_the_columns_v2_added_on_the_next_load(
+    settings: Settings,
+) -> None:
+    school = {
+        "school_urn": "100001",
+        "school_name": "Alpha Primary",
+        "phase": "primary",
+        "governance": "maintained",
+        "locality": "North",
+        "opened_on": "2001-09-01",
+        "closed_on": "",
+    }
+    write_landing_csv(settings.landing, "schools", [school])
+    load_landing_dataset(settings, DATASETS["schools"])
+    with duckdb.connect(str(settings.warehouse)) as connection:  # as v1 made it: no predecessor_urn
+        connection.execute("alter table raw.schools drop column predecessor_urn")
+    write_landing_csv(settings.landing, "schools", [{**school, "predecessor_urn": "100000"}])
+
+    load_landing_dataset(settings, DATASETS["schools"])
+
+    loaded = query(settings, "select school_urn, predecessor_urn from raw.schools")
+    assert loaded.to_dict("records") == [{"school_urn": "100001", "predecessor_urn": "100000"}]
+
+
 def test_lineage_columns_name_the_file_its_hash_and_row(settings: Settings) -> None:
     import hashlib
 

@@ -1,7 +1,7 @@
 """Finance reference files: DSG funding by block, the opening DSG balance, the High Needs budget by s251
 line, and the deficit management plan.
 
-Calibrated on the cabinet report (`shared/seeds/002_*`): total DSG £562.506m in 2022-23 of which
+Calibrated on the county's 2022-23 DSG cabinet report: total DSG £562.506m in 2022-23 of which
 £84.310m High Needs; High Needs overspent £6.9m in 2021-22, taking the cumulative DSG deficit to £17m.
 So the 2021-22 opening balance is −£10.1m, High Needs income for 2021-22 is ≈ £77m (the budget) and the
 ledger is calibrated to spend income + £6.9m. Later years follow from the simulated placements (spend
