@@ -371,24 +371,29 @@ class ValidationContext:
             )
         return months, loaded
 
+    def _spend_history(self, state: FileState) -> pd.DataFrame:
+        """Spend by period and line loaded before the file: the warehouse's, less the months this file and
+        earlier files of the run replace, plus those earlier files' own (accepted, so "loaded")."""
+        loaded = self._warehouse_spend
+        loaded = loaded[~loaded["_extract_month"].isin(self._replaced_months(state))]
+        return pd.concat([loaded, *self._accepted_spend], ignore_index=True)
+
     def _months_before(self, state: FileState) -> pd.Series:
-        """Total spend of each loaded month before the file's (by period), from other deliveries."""
-        history = pd.concat([self._warehouse_spend, *self._accepted_spend], ignore_index=True)
+        """Total spend of each loaded month before the file's (by period)."""
+        history = self._spend_history(state)
         if history.empty:
             return pd.Series(dtype="float64")
-        history = history[~history["_extract_month"].isin(self._replaced_months(state))]
         totals = history.groupby("period")["spend_gbp"].sum().sort_index()
         return totals[totals.index < state.month]
 
     def _usual_monthly_spend(self, state: FileState, summary: pd.DataFrame) -> pd.Series:
         """For each (period, s251_line) of a file: the line's median month over up to 12 earlier months.
 
-        Months come from deliveries other than the ones being replaced; NA where there are fewer than 3.
+        Months come from `_spend_history`; NA where there are fewer than 3.
         """
-        history = pd.concat([self._warehouse_spend, *self._accepted_spend], ignore_index=True)
+        history = self._spend_history(state)
         if history.empty or summary.empty:
             return pd.Series(np.nan, index=summary.index, dtype="float64")
-        history = history[~history["_extract_month"].isin(self._replaced_months(state))]
         by_month = history.groupby(["s251_line", "period"])["spend_gbp"].sum().sort_index()
         months_by_line = {
             line: (spend.index.get_level_values("period").to_numpy(), spend.to_numpy(dtype="float64"))

@@ -378,7 +378,7 @@ def _ledger_month_rules() -> list:
     refused, warned = MONTH_TOTAL_REFUSED_FACTOR, MONTH_TOTAL_WARNED_FACTOR
     against_median = (
         "{period}: £{spend_gbp:,.0f} against a median month of £{median_month_gbp:,.0f} over the "
-        "{months_in_median} months before it"
+        "{months_in_median:.0f} months before it"
     )
     return [
         _expect(
