@@ -251,11 +251,12 @@ class ValidationContext:
             pd.DataFrame({str(n): part for n, part in enumerate(parts)}), index=False
         ).to_numpy()
         if chunk == len(state.line_signatures):
-            state.line_signatures.append(signatures)
-        repeated = pd.Series(signatures).duplicated(keep="first").to_numpy()
-        earlier = state.line_signatures[:chunk]
-        if earlier:
-            repeated |= np.isin(signatures, np.concatenate(earlier))
+            state.line_signatures.append(np.unique(signatures))
+        repeated = pd.Series(signatures).duplicated(keep="first").to_numpy(copy=True)
+        for earlier in (sorted_chunk for sorted_chunk in state.line_signatures[:chunk] if len(sorted_chunk)):
+            # chunk by chunk against sorted arrays: no copy of the whole file's signatures at once
+            found = np.minimum(np.searchsorted(earlier, signatures), len(earlier) - 1)
+            repeated |= earlier[found] == signatures
         keys = frame[ROW_KEY].to_numpy()[repeated]
         parameters.values["repeated_ledger_lines"] = sorted(str(key) for key in keys if not pd.isna(key))
 

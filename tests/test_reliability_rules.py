@@ -179,6 +179,25 @@ def test_500_lines_repeated_under_new_ids_are_warned_and_kept_with_the_files_out
     assert "500 lines repeat an earlier line of this file" in text
 
 
+def test_a_line_repeated_in_a_later_chunk_of_a_large_file_is_warned(tmp_path: Path):
+    """Read 3 rows at a time: the line on row 9 repeats row 3, two chunks earlier; row 6 repeats nothing."""
+    from expectations.context import ValidationContext
+    from expectations.gate import FileToCheck, check_dataset_files
+    from orchestration.contract import identify_landing_file
+
+    rows = ledger_month("2023-07") + ledger_month("2023-07")[:1]
+    rows[7] = {**rows[1], "transaction_id": "T-late-copy"}
+    path = write_landing_csv(tmp_path, "hn_ledger", rows, month="2023-07")
+    landing_file = identify_landing_file(path)
+
+    (report,) = check_dataset_files(
+        [FileToCheck(landing_file)], ValidationContext(landing_file.dataset, None), None, batch_rows=3
+    )
+
+    (repeated,) = [p for p in report.warnings if p.rule == "repeated_ledger_line"]
+    assert repeated.rows == (9,) and "1 line repeats an earlier line of this file" in repeated.message
+
+
 # ----------------------------------------------------------------------------- month totals
 
 
