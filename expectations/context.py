@@ -6,7 +6,13 @@
   file re-delivers is being replaced, so its old ids do not count), plus ids of earlier files of this run
   that are not refused;
 - `hn_ledger.placement_id` exists in the newest `placements` snapshot (loaded, or accepted in this run);
-- a ledger month's usual spend per s251 line, for the plausibility warning.
+- a ledger month's usual spend per s251 line, for the plausibility warning;
+- a ledger file's lines that repeat an earlier line of the file under another id (same posting date,
+  amount, placement and description), as 64-bit hashes per chunk like the keys;
+- a ledger month's total against the median of the months loaded before it, and against its control totals
+  (`ledger_control_totals`, loaded, or accepted in this run);
+- `forecast_adjustments` rows for a closed year (its March ledger month loaded, or accepted in this run)
+  that the loaded adjustments do not already hold.
 
 The warehouse is only read, through the connection the caller holds (the load's own connection, or a
 read-only one for `highneeds check`). Nothing of this run is written until every file has been checked, so
@@ -25,9 +31,18 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from expectations.frames import ROW_KEY, scoped_keys
-from expectations.rules import MIN_USUAL_MONTHS, UNUSUAL_MONTH_FACTOR, USUAL_MONTHS
+from expectations.frames import ROW_KEY, scoped_keys, value_column
+from expectations.rules import (
+    CONTROL_TOTAL_TOLERANCE_GBP,
+    MIN_MONTH_TOTAL_MEDIAN_MONTHS,
+    MIN_USUAL_MONTHS,
+    MONTH_TOTAL_MEDIAN_MONTHS,
+    MONTH_TOTAL_REFUSED_FACTOR,
+    UNUSUAL_MONTH_FACTOR,
+    USUAL_MONTHS,
+)
 from orchestration.contract import Dataset, LandingFile
+from orchestration.parsing.reading import SOURCE_ROW
 
 
 def key_hashes(values: pd.Series) -> np.ndarray:
@@ -45,6 +60,10 @@ class FileState:
     chunk_keys: list[np.ndarray] = field(default_factory=list)
     """Hashes of each chunk's keys (without the file prefix), in chunk order."""
     placement_ids: set[str] = field(default_factory=set)
+    line_signatures: list[np.ndarray] = field(default_factory=list)
+    """`hn_ledger`: hashes of each chunk's (posting date, amount, placement, description), in chunk order."""
+    control_totals: list[pd.DataFrame] = field(default_factory=list)
+    """`ledger_control_totals`: the file's rows, typed (a few hundred at most)."""
     refused: bool = False
 
     @property
@@ -66,6 +85,8 @@ PARAMETERS = (
     "keys_in_earlier_chunks",
     "transaction_ids_in_other_deliveries",
     "placement_ids_not_in_newest_snapshot",
+    "repeated_ledger_lines",
+    "adjustments_in_closed_years",
 )
 """Every `$PARAMETER` the suites use; a batch passes each (empty when the dataset does not use it)."""
 
@@ -80,8 +101,12 @@ class ValidationContext:
         self._keys = _KeyIndex()
         self._accepted_snapshot: tuple[str, set[str], str] | None = None
         self._accepted_spend: list[pd.DataFrame] = []
+        self._accepted_control_totals: pd.DataFrame | None = None
+        self._accepted_ledger_months: set[str] = set()
         self._warehouse_snapshot = self._newest_loaded_snapshot()
         self._warehouse_spend = self._loaded_monthly_spend()
+        self._warehouse_control_totals = self._loaded_control_totals()
+        self._warehouse_closed_years, self._loaded_adjustments = self._loaded_adjustment_history()
 
     @property
     def depends_on_earlier_files(self) -> bool:
@@ -115,8 +140,13 @@ class ValidationContext:
         parameters = ChunkParameters(values=values)
         if self.dataset.name == "hn_ledger":
             self._ledger_parameters(state, frame, parameters)
+            self._repeated_lines(state, chunk, frame, parameters)
         if self.dataset.name == "placements":
             state.placement_ids.update(frame["placement_id"].dropna().astype("str"))
+        if self.dataset.name == "ledger_control_totals" and chunk == len(state.control_totals):
+            state.control_totals.append(_control_total_rows(frame))
+        if self.dataset.name == "forecast_adjustments":
+            parameters.values["adjustments_in_closed_years"] = self._adjustments_in_closed_years(frame)
         return parameters
 
     def refuse(self, state: FileState) -> None:
@@ -128,11 +158,22 @@ class ValidationContext:
             newest = self.newest_snapshot_month()
             if newest is None or state.month >= newest:
                 self._accepted_snapshot = (state.month, set(state.placement_ids), state.landing_file.name)
+        if self.dataset.name == "ledger_control_totals":
+            self._accepted_control_totals = pd.concat(state.control_totals, ignore_index=True)
+        if self.dataset.name == "hn_ledger":
+            self._accepted_ledger_months.add(state.month)
 
-    def share_snapshot(self, other: ValidationContext) -> None:
-        """Let a ledger context see the placements accepted by the placements context of the same run."""
+    def share_accepted(self, other: ValidationContext) -> None:
+        """See what another dataset's context accepted in the same check, as if it were loaded.
+
+        `highneeds check` loads nothing: a ledger file is checked against the placements snapshot and the
+        control totals accepted before it, an adjustment against the ledger months accepted before it.
+        """
         if other._accepted_snapshot is not None:
             self._accepted_snapshot = other._accepted_snapshot
+        if other._accepted_control_totals is not None:
+            self._accepted_control_totals = other._accepted_control_totals
+        self._accepted_ledger_months |= other._accepted_ledger_months
 
     def _earlier_files(self, state: FileState) -> list[FileState]:
         return [f for f in self.files if f.number < state.number and not f.refused]
@@ -195,6 +236,61 @@ class ValidationContext:
         parameters.values["placement_ids_not_in_newest_snapshot"] = sorted(set(placement_ids) - known)
         parameters.notes["snapshot"] = f"{source} ({month})" if source else month
 
+    def _repeated_lines(
+        self, state: FileState, chunk: int, frame: pd.DataFrame, parameters: ChunkParameters
+    ) -> None:
+        """Lines that repeat an earlier line of the file under another id: a line posted twice, not a second
+        payment (the same posting date, amount, placement and description)."""
+        parts = [
+            frame[value_column("posting_date")].astype("str"),
+            frame[value_column("amount_gbp")].astype("str"),
+            frame["placement_id"].fillna("").astype("str"),
+            frame["description"].fillna("").astype("str"),
+        ]
+        signatures = pd.util.hash_pandas_object(
+            pd.DataFrame({str(n): part for n, part in enumerate(parts)}), index=False
+        ).to_numpy()
+        if chunk == len(state.line_signatures):
+            state.line_signatures.append(np.unique(signatures))
+        repeated = pd.Series(signatures).duplicated(keep="first").to_numpy(copy=True)
+        for earlier in (sorted_chunk for sorted_chunk in state.line_signatures[:chunk] if len(sorted_chunk)):
+            # chunk by chunk against sorted arrays: no copy of the whole file's signatures at once
+            found = np.minimum(np.searchsorted(earlier, signatures), len(earlier) - 1)
+            repeated |= earlier[found] == signatures
+        keys = frame[ROW_KEY].to_numpy()[repeated]
+        parameters.values["repeated_ledger_lines"] = sorted(str(key) for key in keys if not pd.isna(key))
+
+    def control_totals(self) -> pd.DataFrame:
+        """Control totals known to this run: the file accepted in it, else the loaded one (whole files)."""
+        if self._accepted_control_totals is not None:
+            return self._accepted_control_totals
+        return self._warehouse_control_totals
+
+    def closed_years(self) -> set[str]:
+        """Financial years whose March ledger month is loaded or accepted in this run (`2024-25`)."""
+        months = self._accepted_ledger_months | self._warehouse_closed_years
+        return {f"{int(m[:4]) - 1}-{m[2:4]}" for m in months if m.endswith("-03")}
+
+    def _adjustments_in_closed_years(self, frame: pd.DataFrame) -> list[object]:
+        """Row keys of adjustments for a closed year, except rows the loaded file already held as they are.
+
+        The file is delivered whole, history included: an adjustment entered while its year was open stays
+        in every later delivery and is kept; a new or changed one for a closed year is refused.
+        """
+        closed = frame[value_column("financial_year")].isin(self.closed_years())
+        if not closed.any():
+            return []
+        rows = frame[closed]
+        signatures = _adjustment_signatures(
+            rows[value_column("financial_year")],
+            rows[value_column("as_from_month")],
+            rows["s251_line"],
+            rows[value_column("amount_gbp")],
+            rows["reason"],
+        )
+        new = ~signatures.isin(self._loaded_adjustments)
+        return sorted(str(key) for key in rows.loc[new.to_numpy(), ROW_KEY] if not pd.isna(key))
+
     def newest_snapshot_month(self) -> str | None:
         months = [
             m
@@ -238,15 +334,67 @@ class ValidationContext:
                from raw.hn_ledger group by all"""
         ).df()[columns]
 
+    def _loaded_control_totals(self) -> pd.DataFrame:
+        columns = ["period", "s251_line", "control_total_gbp"]
+        if self.dataset.name != "hn_ledger" or self.connection is None:
+            return pd.DataFrame(columns=columns)
+        if not _table_exists(self.connection, "ledger_control_totals"):
+            return pd.DataFrame(columns=columns)
+        return self.connection.execute(
+            """select period, s251_line, amount_gbp::double as control_total_gbp
+               from raw.ledger_control_totals"""
+        ).df()[columns]
+
+    def _loaded_adjustment_history(self) -> tuple[set[str], set[str]]:
+        """(ledger months loaded that end a year, signatures of the adjustments loaded)."""
+        if self.dataset.name != "forecast_adjustments" or self.connection is None:
+            return set(), set()
+        months: set[str] = set()
+        if _table_exists(self.connection, "hn_ledger"):
+            rows = self.connection.execute(
+                "select distinct _extract_month from raw.hn_ledger where _extract_month like '%-03'"
+            ).fetchall()
+            months = {row[0] for row in rows}
+        loaded: set[str] = set()
+        if _table_exists(self.connection, "forecast_adjustments"):
+            adjustments = self.connection.execute(
+                """select financial_year, as_from_month, s251_line, amount_gbp::double as amount_gbp, reason
+                   from raw.forecast_adjustments"""
+            ).df()
+            loaded = set(
+                _adjustment_signatures(
+                    adjustments["financial_year"],
+                    adjustments["as_from_month"],
+                    adjustments["s251_line"],
+                    adjustments["amount_gbp"],
+                    adjustments["reason"],
+                )
+            )
+        return months, loaded
+
+    def _spend_history(self, state: FileState) -> pd.DataFrame:
+        """Spend by period and line loaded before the file: the warehouse's, less the months this file and
+        earlier files of the run replace, plus those earlier files' own (accepted, so "loaded")."""
+        loaded = self._warehouse_spend
+        loaded = loaded[~loaded["_extract_month"].isin(self._replaced_months(state))]
+        return pd.concat([loaded, *self._accepted_spend], ignore_index=True)
+
+    def _months_before(self, state: FileState) -> pd.Series:
+        """Total spend of each loaded month before the file's (by period)."""
+        history = self._spend_history(state)
+        if history.empty:
+            return pd.Series(dtype="float64")
+        totals = history.groupby("period")["spend_gbp"].sum().sort_index()
+        return totals[totals.index < state.month]
+
     def _usual_monthly_spend(self, state: FileState, summary: pd.DataFrame) -> pd.Series:
         """For each (period, s251_line) of a file: the line's median month over up to 12 earlier months.
 
-        Months come from deliveries other than the ones being replaced; NA where there are fewer than 3.
+        Months come from `_spend_history`; NA where there are fewer than 3.
         """
-        history = pd.concat([self._warehouse_spend, *self._accepted_spend], ignore_index=True)
+        history = self._spend_history(state)
         if history.empty or summary.empty:
             return pd.Series(np.nan, index=summary.index, dtype="float64")
-        history = history[~history["_extract_month"].isin(self._replaced_months(state))]
         by_month = history.groupby(["s251_line", "period"])["spend_gbp"].sum().sort_index()
         months_by_line = {
             line: (spend.index.get_level_values("period").to_numpy(), spend.to_numpy(dtype="float64"))
@@ -260,10 +408,12 @@ class ValidationContext:
         return pd.Series(usual, index=summary.index, dtype="float64")
 
     def file_summary_parameters(self, state: FileState, summary: pd.DataFrame) -> pd.DataFrame:
-        """Add what the file-level rules compare against (the ledger's usual monthly spend).
+        """Add what the file-level rules compare against (usual spend, control totals, the month's median).
 
-        Called for the run's files in order, after their rows were validated: a file whose rows passed adds
-        its spend to the history the later files are compared with.
+        Called for the run's files in order, after their rows were validated: a file whose rows passed, and
+        that the file-level rules will not refuse, adds its spend to the history later files are compared
+        with. Those rules test the columns added here against the thresholds of `rules.py`, so which files
+        they refuse is known here already (`_refused_by_file_rules`).
         """
         if self.dataset.name != "hn_ledger":
             return summary
@@ -271,11 +421,97 @@ class ValidationContext:
         summary["usual_monthly_spend_gbp"] = self._usual_monthly_spend(state, summary)
         usual = summary["usual_monthly_spend_gbp"]
         summary["unusual_above_gbp"] = usual.where(usual > 0) * UNUSUAL_MONTH_FACTOR
-        if not state.refused and not summary.empty:
-            spend = summary[["period", "s251_line", "spend_gbp"]].copy()
+        summary = self._with_month_and_control_totals(state, summary)
+        if not state.refused and not summary.empty and not _refused_by_file_rules(summary):
+            lines = summary[summary["s251_line"].notna() & (summary["lines"] > 0)]
+            spend = lines[["period", "s251_line", "spend_gbp"]].copy()
             spend["_extract_month"] = state.month
             self._accepted_spend.append(spend)
         return summary
+
+    def _with_month_and_control_totals(self, state: FileState, summary: pd.DataFrame) -> pd.DataFrame:
+        """The line rows with their control totals, lines with a control total but no spend, and one row
+        for the whole month (`s251_line` blank) with its control total and its median month.
+
+        A month reconciles when its whole-block control total agrees, or, without one, when every s251 line
+        it spends on has a control total and all agree.
+        """
+        controls = self.control_totals()
+        controls = controls[controls["period"].isin(set(summary["period"]) | {state.month})]
+        line_controls = controls[controls["s251_line"].notna()]
+        lines = summary.merge(line_controls, on=["period", "s251_line"], how="outer")
+        lines["spend_gbp"] = lines["spend_gbp"].fillna(0.0)
+        lines["lines"] = lines["lines"].fillna(0).astype("int64")
+        lines[SOURCE_ROW] = lines[SOURCE_ROW].fillna(0).astype("int64")
+        lines["what"] = "s251 line " + lines["s251_line"].astype("str")
+
+        total = float(summary["spend_gbp"].sum())
+        block = controls.loc[controls["s251_line"].isna() & (controls["period"] == state.month)]
+        block_total = float(block["control_total_gbp"].iloc[0]) if len(block) else np.nan
+        before = self._months_before(state).iloc[-MONTH_TOTAL_MEDIAN_MONTHS:]
+        judged = len(before) >= MIN_MONTH_TOTAL_MEDIAN_MONTHS and not summary.empty
+        median = float(np.median(before)) if judged else np.nan
+        month = pd.DataFrame(
+            {
+                "period": [state.month],
+                "s251_line": [pd.NA],
+                "spend_gbp": [total],
+                SOURCE_ROW: [0],
+                "lines": [int(summary["lines"].sum())],
+                "control_total_gbp": [block_total],
+                "what": ["the whole month"],
+                "median_month_gbp": [median if median > 0 else np.nan],
+                "months_in_median": [len(before)],
+            }
+        )
+        found = pd.concat([lines, month], ignore_index=True)
+        found["control_difference_gbp"] = (found["spend_gbp"] - found["control_total_gbp"]).round(2)
+        checked = found["control_total_gbp"].notna()
+        differences = found.loc[checked, "control_difference_gbp"].abs()
+        all_agree = bool((differences <= CONTROL_TOTAL_TOLERANCE_GBP).all())
+        spent_lines = found["s251_line"].notna() & (found["lines"] > 0)
+        every_line_checked = bool(checked[spent_lines].all())
+        reconciles = bool(checked.any()) and all_agree and (not np.isnan(block_total) or every_line_checked)
+        ratio = found["spend_gbp"] / found["median_month_gbp"]
+        low, high = 1 / MONTH_TOTAL_REFUSED_FACTOR, MONTH_TOTAL_REFUSED_FACTOR
+        found["month_vs_median"] = ratio
+        found["unreconciled_month_vs_median"] = np.nan if reconciles else ratio
+        beyond_limits = (ratio < low) | (ratio > high)
+        found["month_vs_median_to_warn"] = ratio if reconciles else ratio.where(~beyond_limits)
+        return found.sort_values([SOURCE_ROW, "s251_line"], kind="stable", na_position="last").reset_index(
+            drop=True
+        )
+
+
+def _refused_by_file_rules(summary: pd.DataFrame) -> bool:
+    """Whether the ledger's file-level error rules (`suites._ledger_file_rules`) refuse this summary."""
+    differs = summary["control_difference_gbp"].abs() > CONTROL_TOTAL_TOLERANCE_GBP
+    ratio = summary["unreconciled_month_vs_median"]
+    implausible = (ratio < 1 / MONTH_TOTAL_REFUSED_FACTOR) | (ratio > MONTH_TOTAL_REFUSED_FACTOR)
+    return bool(differs.fillna(False).any() or implausible.fillna(False).any())
+
+
+def _control_total_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """A `ledger_control_totals` chunk as the ledger compares with it: period, line (NA = whole block)."""
+    return pd.DataFrame(
+        {
+            "period": frame[value_column("period")].astype("object"),
+            "s251_line": frame["s251_line"].astype("object"),
+            "control_total_gbp": frame[value_column("amount_gbp")].astype("float64"),
+        }
+    )
+
+
+def _adjustment_signatures(
+    year: pd.Series, month: pd.Series, line: pd.Series, amount: pd.Series, reason: pd.Series
+) -> pd.Series:
+    """One text per adjustment, to tell whether the loaded file already held it exactly."""
+    pounds = pd.to_numeric(amount, errors="coerce").round(2).map(lambda value: f"{value:.2f}")
+    parts = [year, month, line, pounds, reason.astype("str").str.strip()]
+    text = parts[0].astype("str")
+    for part in parts[1:]:
+        text = text + "|" + part.astype("str")
+    return text.reset_index(drop=True)
 
 
 class _KeyIndex:

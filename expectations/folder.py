@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from graphlib import TopologicalSorter
 from pathlib import Path
 
 import duckdb
@@ -200,9 +201,9 @@ def _loaded_versions(connection: duckdb.DuckDBPyConnection | None) -> dict[tuple
 
 
 def dataset_order() -> list[str]:
-    """Datasets others refer to first, so that their new files count as the newest delivery."""
-    referenced = [name for names in REFERENCED_DATASETS.values() for name in names]
-    return [*referenced, *(name for name in DATASETS if name not in referenced)]
+    """Every dataset after the ones it refers to, so that their new files count as delivered (as in a run)."""
+    graph = {name: REFERENCED_DATASETS.get(name, ()) for name in DATASETS}
+    return list(TopologicalSorter(graph).static_order())
 
 
 def file_sha256(path: Path) -> str:
@@ -228,7 +229,7 @@ def check_landing_folder(settings: Settings) -> FolderCheck:
             dataset = DATASETS[name]
             context = contexts[name] = ValidationContext(dataset, connection)
             for referenced in REFERENCED_DATASETS.get(name, ()):
-                context.share_snapshot(contexts[referenced])
+                context.share_accepted(contexts[referenced])
             to_check: list[FileToCheck] = [f for f in scan.refused if f.landing_file.dataset.name == name]
             for landing_file in (f for f in scan.files if f.dataset.name == name):
                 sha256 = file_sha256(landing_file.path) if loaded else None  # only to compare with loads

@@ -56,10 +56,13 @@ def scoped_keys(file_number: int | pd.Series, keys: pd.Series) -> pd.Series:
     return file_number.astype("str") + "|" + keys.astype("str")
 
 
-def validation_frame(dataset: Dataset, conformed: ConformedTable, file_numbers: np.ndarray) -> pd.DataFrame:
+def validation_frame(
+    dataset: Dataset, conformed: ConformedTable, file_numbers: np.ndarray, file_months: np.ndarray
+) -> pd.DataFrame:
     """Rows as the suite sees them: columns as delivered, `<column>__value` typed, and derived columns.
 
-    `file_numbers` says which file of the run each row comes from.
+    `file_numbers` says which file of the run each row comes from, `file_months` the month in its name
+    ('' for a reference file).
     """
     index = conformed.frame.index
     numbers = pd.Series(file_numbers, index=index, dtype="int64")
@@ -80,11 +83,28 @@ def validation_frame(dataset: Dataset, conformed: ConformedTable, file_numbers: 
             joined = joined + " | " + part
         frame[ROW_KEY] = scoped_keys(numbers, joined)
     if dataset.name == "hn_ledger":
-        # posting_date must fall in or after the accounting month: compare with the month's first day
-        frame["period_first_day"] = pd.to_datetime(frame[value_column("period")] + "-01", errors="coerce")
+        _add_ledger_columns(frame, pd.Series(file_months, index=index, dtype="str"))
     if dataset.name == "school_outcomes":
         frame[CHARACTERISTIC_PAIR] = frame["characteristic_group"] + ": " + frame["characteristic"]
     return frame
+
+
+def _add_ledger_columns(frame: pd.DataFrame, file_month: pd.Series) -> None:
+    """The derived columns of the ledger's row rules, each one vectorised column (GX checks pairs row by row).
+
+    - `period_first_day`: posting_date must fall in or after the accounting month;
+    - `file_month` and `period_of_another_month` (the line's period where it is not the file's month, else
+      blank): every line of a month's file is for that month;
+    - `posting_months_after_period`: calendar months from period to posting_date (0 = the same month).
+    """
+    period = frame[value_column("period")]
+    frame["period_first_day"] = pd.to_datetime(period + "-01", errors="coerce")
+    frame["file_month"] = file_month
+    frame["period_of_another_month"] = period.where(period != file_month)
+    posted = pd.to_datetime(frame[value_column("posting_date")], errors="coerce")
+    accounting = frame["period_first_day"]
+    months = (posted.dt.year - accounting.dt.year) * 12 + (posted.dt.month - accounting.dt.month)
+    frame["posting_months_after_period"] = months.astype("Int64")
 
 
 # ------------------------------------------------------------------------------------ file summaries

@@ -193,8 +193,9 @@ class _DatasetGate:
         text = pd.concat([piece.text for piece in pieces], ignore_index=True)
         sizes = [len(piece.text) for piece in pieces]  # type: ignore[arg-type]
         numbers = np.repeat([piece.state.number for piece in pieces], sizes)
+        months = np.repeat([piece.state.month for piece in pieces], sizes)
         conformed = conform_table(text, self.dataset)
-        frame = validation_frame(self.dataset, conformed, numbers)
+        frame = validation_frame(self.dataset, conformed, numbers, months)
         start = 0
         for piece, size in zip(pieces, sizes, strict=True):
             rows = slice(start, start + size)

@@ -50,6 +50,11 @@ class Problem:
         """`rows 3 and 5, column 'amount_gbp'`: where a person finds the problem ('' for the whole file)."""
         return ", ".join(part for part in (format_rows(self.rows), self.column_text) if part)
 
+    def located_message(self) -> str:
+        """`rows 3 and 5, column 'amount_gbp': message`, for a list that names the file already."""
+        where = self.where()
+        return f"{where}: {self.message}" if where else self.message
+
     def __str__(self) -> str:
         where = self.where()
         return f"{self.file}{f' ({where})' if where else ''}: {self.message}"

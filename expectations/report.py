@@ -81,7 +81,8 @@ class Finding:
         for row in rows:
             if len(self.rows) >= MAX_ROWS_LISTED:
                 break
-            self.rows.append(int(row))
+            if row > 0:  # a file summary's month row stands for the whole file: no row to name
+                self.rows.append(int(row))
         for example in examples:
             if len(self.examples) < MAX_EXAMPLES and example not in self.examples:
                 self.examples.append(example)

@@ -6,6 +6,8 @@ from orchestration.contract import Dataset
 
 MAX_PLAUSIBLE_ANNUAL_COST_GBP = 250_000
 """A single placement above this a year is shown as a warning: possible, but worth a second look."""
+MAX_ANNUAL_COST_GBP = 1_000_000
+"""…and one above this is refused: no placement costs that much, a total or a typo would reach the pack."""
 
 UNUSUAL_MONTH_FACTOR = 3
 """A month's spend on an s251 line above this many times its usual month is shown as a warning."""
@@ -19,8 +21,27 @@ IDENTIFYING_COLUMNS = frozenset(
 )
 """Columns whose values never appear in clear in a message, report, log or the UI: shown as `A91…`."""
 
-REFERENCED_DATASETS: dict[str, tuple[str, ...]] = {"hn_ledger": ("placements",)}
-"""Datasets checked against another one's newest delivery, which must therefore be loaded first."""
+MAX_POSTING_MONTHS_AFTER_PERIOD = 12
+"""A ledger line may be posted in its accounting month or up to this many calendar months after it."""
+
+MONTH_TOTAL_MEDIAN_MONTHS = 12
+"""A ledger month's total is compared with the median total of at most this many loaded months before it…"""
+MIN_MONTH_TOTAL_MEDIAN_MONTHS = 6
+"""…and only once at least this many are loaded (a new installation's first months are not judged)."""
+MONTH_TOTAL_REFUSED_FACTOR = 5
+"""A month more than this many times its median (or under its reciprocal) is refused, unless it reconciles
+to its control total."""
+MONTH_TOTAL_WARNED_FACTOR = 2
+"""A month more than this many times its median (or under half of it) is shown as a warning."""
+CONTROL_TOTAL_TOLERANCE_GBP = 1.00
+"""A ledger month (or s251 line) may differ from its control total by this much (rounding in the extract)."""
+
+REFERENCED_DATASETS: dict[str, tuple[str, ...]] = {
+    "hn_ledger": ("placements", "ledger_control_totals"),
+    "forecast_adjustments": ("hn_ledger",),
+}
+"""Datasets checked against others (a ledger line's placement against the newest snapshot, a ledger month
+against its control total, an adjustment against the closed years), which must therefore be loaded first."""
 
 FORMULA_START_REGEX = r"^(?:[=@\t\r]|[+-](?:$|.*[^0-9,.]|.*\..*\.|.*[^0-9]$|.*\..*,))"
 """Text a spreadsheet would run as a formula: `=`, `@`, or a sign not followed by a plain number (a sign

@@ -35,8 +35,13 @@ from great_expectations.expectations.row_conditions import Column as RowColumn
 from expectations.custom import ExpectColumnValuesToBeValidUpns
 from expectations.frames import CHARACTERISTIC_PAIR, ROW_KEY, SCHOOL_OUTCOME_COUNTS, value_column
 from expectations.rules import (
+    CONTROL_TOTAL_TOLERANCE_GBP,
     FORMULA_START_REGEX,
+    MAX_ANNUAL_COST_GBP,
     MAX_PLAUSIBLE_ANNUAL_COST_GBP,
+    MAX_POSTING_MONTHS_AFTER_PERIOD,
+    MONTH_TOTAL_REFUSED_FACTOR,
+    MONTH_TOTAL_WARNED_FACTOR,
     TOTAL_ROW_REGEX,
     UNUSUAL_MONTH_FACTOR,
     key_column_label,
@@ -306,6 +311,39 @@ def _ledger_rules() -> list:
             "posting_date must fall in or after period",
         ),
         _expect(
+            gxe.ExpectColumnValuesToBeNull,
+            rule="period_not_file_month",
+            about="period",
+            column="period_of_another_month",
+            example="period {period} in the file for {file_month}",
+            message="{count} [line is|lines are] for another month than the one the file is named for "
+            "({examples}): every line of a month's file is for that month; a correction to another month "
+            "is a new delivery of that month's file",
+        ),
+        _expect(
+            gxe.ExpectColumnValuesToBeBetween,
+            rule="posting_date_too_late",
+            about="posting_date",
+            column="posting_months_after_period",
+            max_value=MAX_POSTING_MONTHS_AFTER_PERIOD,
+            example="posted {posting_date} to {period}",
+            message=f"{{count}} [line is|lines are] posted more than {MAX_POSTING_MONTHS_AFTER_PERIOD} "
+            "months after [its|their] accounting month ({examples}): posting_date must fall within period "
+            f"or up to {MAX_POSTING_MONTHS_AFTER_PERIOD} months after it; check the date",
+        ),
+        _expect(
+            gxe.ExpectColumnValuesToNotBeInSet,
+            rule="repeated_ledger_line",
+            about="transaction_id",
+            column=ROW_KEY,
+            severity=WARNING,
+            value_set={"$PARAMETER": "repeated_ledger_lines"},
+            example="posted {posting_date}, £{amount_gbp}",
+            message="{count} [line repeats|lines repeat] an earlier line of this file under another "
+            "transaction id, with the same posting date, amount, placement and description ({examples}): "
+            "check the extract for lines posted twice",
+        ),
+        _expect(
             gxe.ExpectColumnValuesToNotBeInSet,
             rule="zero_amount",
             about="amount_gbp",
@@ -330,6 +368,59 @@ def _ledger_rules() -> list:
             f"than {UNUSUAL_MONTH_FACTOR}× the usual month ({{examples}}): check for lines posted twice or "
             "to the wrong month",
         ),
+        *_ledger_month_rules(),
+    ]
+
+
+def _ledger_month_rules() -> list:
+    """The month as a whole (file summary, `context._with_month_and_control_totals`): control totals, and
+    the month's total against the median of the months loaded before it."""
+    refused, warned = MONTH_TOTAL_REFUSED_FACTOR, MONTH_TOTAL_WARNED_FACTOR
+    against_median = (
+        "{period}: £{spend_gbp:,.0f} against a median month of £{median_month_gbp:,.0f} over the "
+        "{months_in_median:.0f} months before it"
+    )
+    return [
+        _expect(
+            gxe.ExpectColumnValuesToBeBetween,
+            rule="control_total_mismatch",
+            about="amount_gbp",
+            scope=FILE,
+            column="control_difference_gbp",
+            min_value=-CONTROL_TOTAL_TOLERANCE_GBP,
+            max_value=CONTROL_TOTAL_TOLERANCE_GBP,
+            example="{period} {what}: ledger £{spend_gbp:,.2f}, control total £{control_total_gbp:,.2f}, "
+            "difference £{control_difference_gbp:,.2f}",
+            message=f"{{count}} [total differs|totals differ] from ledger_control_totals by more than "
+            f"£{CONTROL_TOTAL_TOLERANCE_GBP:,.2f} ({{examples}}): the extract is incomplete or holds lines "
+            "it should not; deliver the month again, or correct the control total",
+        ),
+        _expect(
+            gxe.ExpectColumnValuesToBeBetween,
+            rule="implausible_month_total",
+            about="amount_gbp",
+            scope=FILE,
+            column="unreconciled_month_vs_median",
+            min_value=1 / refused,
+            max_value=refused,
+            example=against_median,
+            message=f"the month's total is more than {refused}× or less than a fifth of the median month "
+            "({examples}): check for a missing decimal point, lines posted twice or a part extract; if "
+            "the total is right, give the month's control total in ledger_control_totals and it will load",
+        ),
+        _expect(
+            gxe.ExpectColumnValuesToBeBetween,
+            rule="unusual_month_total",
+            about="amount_gbp",
+            scope=FILE,
+            severity=WARNING,
+            column="month_vs_median_to_warn",
+            min_value=1 / warned,
+            max_value=warned,
+            example=against_median,
+            message=f"the month's total is more than {warned}× or less than half of the median month "
+            "({examples}): check it is complete and posted once",
+        ),
     ]
 
 
@@ -339,10 +430,21 @@ def _placements_rules() -> list:
         _not_negative("annual_cost_gbp", "annual_cost_gbp is the agreed annual cost and cannot be negative"),
         _expect(
             gxe.ExpectColumnValuesToBeBetween,
+            rule="annual_cost_over_limit",
+            about="annual_cost_gbp",
+            column=value_column("annual_cost_gbp"),
+            max_value=MAX_ANNUAL_COST_GBP,
+            message=f"{{count}} [placement costs|placements cost] more than £{MAX_ANNUAL_COST_GBP:,} a "
+            "year ({examples}): no placement costs that much; check for a total, a missing decimal point "
+            "or a cost in pence",
+        ),
+        _expect(
+            gxe.ExpectColumnValuesToBeBetween,
             rule="implausible_annual_cost",
             about="annual_cost_gbp",
             column=value_column("annual_cost_gbp"),
             severity=WARNING,
+            row_condition=RowColumn(value_column("annual_cost_gbp")) <= MAX_ANNUAL_COST_GBP,
             max_value=MAX_PLAUSIBLE_ANNUAL_COST_GBP,
             message=f"{{count}} [placement costs|placements cost] more than "
             f"£{MAX_PLAUSIBLE_ANNUAL_COST_GBP:,} "
@@ -414,6 +516,36 @@ def _school_outcomes_rules() -> list:
     return rules
 
 
+def _forecast_adjustments_rules() -> list:
+    return [
+        _expect(
+            gxe.ExpectColumnValuesToNotBeInSet,
+            rule="adjustment_for_closed_year",
+            about="financial_year",
+            column=ROW_KEY,
+            value_set={"$PARAMETER": "adjustments_in_closed_years"},
+            example="{financial_year} from {as_from_month}, s251 line {s251_line}",
+            message="{count} [adjustment is|adjustments are] for a financial year that is closed, its March "
+            "ledger month being loaded ({examples}): a closed year has an outturn, not a forecast; remove "
+            "the [row|rows] (an adjustment loaded while its year was open may stay in the file as it was)",
+        ),
+    ]
+
+
+def _dsg_block_outturn_rules() -> list:
+    return [
+        _expect(
+            gxe.ExpectColumnValuesToNotBeNull,
+            rule="forecast_without_as_at_month",
+            about="as_at_month",
+            column="as_at_month",
+            row_condition=RowColumn("status") == "forecast",
+            message="{count} forecast [row has|rows have] no as_at_month: a forecast is made as at a month; "
+            "give that month (YYYY-MM)",
+        ),
+    ]
+
+
 _DATASET_RULES: dict[str, Callable[[], list]] = {
     "hn_ledger": _ledger_rules,
     "hn_budget": lambda: [_not_negative("amount_gbp", "budgets are positive amounts")],
@@ -427,6 +559,12 @@ _DATASET_RULES: dict[str, Callable[[], list]] = {
     "interventions": lambda: [
         _ends_before_start("start_date", "end_date", "programme"),
         _not_negative("cost_gbp", "a programme's cost cannot be negative"),
+    ],
+    "forecast_adjustments": _forecast_adjustments_rules,
+    "dsg_block_outturn": _dsg_block_outturn_rules,
+    "mitigations": lambda: [
+        _not_negative("target_saving_gbp", "a saving target is 0 or more"),
+        _not_negative("delivered_saving_gbp", "a delivered saving is 0 or more (blank while not yet known)"),
     ],
 }
 

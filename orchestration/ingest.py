@@ -114,6 +114,7 @@ def ensure_raw_tables(connection: duckdb.DuckDBPyConnection, dataset: Dataset) -
             checked_at timestamp
         )"""
     )
+    connection.execute(f"alter table {LANDING_FILES} add column if not exists warnings varchar[]")
 
 
 def extract_date(landing_file: LandingFile, loaded_at: datetime) -> date:
@@ -319,23 +320,31 @@ def write_staged_files(
 def _record_outcomes(
     connection: duckdb.DuckDBPyConnection, dataset: Dataset, result: LoadResult, loaded_at: datetime
 ) -> None:
-    """What became of each file of the landing folder in this check, inside the load's transaction."""
-    rows: list[tuple[str, str | None, str | None, str, str | None]] = []
+    """What became of each file of the landing folder in this check, inside the load's transaction.
+
+    A file checked now keeps its warnings (`rows 3 and 5, column 'amount_gbp': message`), so the run
+    summary and the pack's data-quality table can show what was loaded with a doubt.
+    """
+    rows: list[tuple[str, str | None, str | None, str, str | None, list[str]]] = []
     months = {report.name: report.landing_file.extract_month for report in result.reports}
     loaded = set(result.files_loaded)
     for report in result.reports:
+        warnings = [problem.located_message() for problem in report.warnings]
         if report.name in loaded:
-            rows.append((report.name, dataset.name, months[report.name], "loaded", None))
+            rows.append((report.name, dataset.name, months[report.name], "loaded", None, warnings))
         elif report.refused:
-            rows.append((report.name, dataset.name, months[report.name], "refused", report.errors[0].message))
+            why = report.errors[0].message
+            rows.append((report.name, dataset.name, months[report.name], "refused", why, warnings))
     for name in result.files_unchanged:
-        rows.append((name, dataset.name, None, "unchanged", None))
+        rows.append((name, dataset.name, None, "unchanged", None, []))
     for entry in result.ignored:
-        rows.append((entry.name, entry.dataset, None, "ignored", entry.reason))
+        rows.append((entry.name, entry.dataset, None, "ignored", entry.reason, []))
     if not rows:
         return
     connection.executemany(
-        f"insert into {LANDING_FILES} values (?, ?, ?, ?, ?, ?)", [(*row, loaded_at) for row in rows]
+        f"""insert into {LANDING_FILES} (file, dataset, month, outcome, reason, warnings, checked_at)
+            values (?, ?, ?, ?, ?, ?, ?)""",
+        [(*row, loaded_at) for row in rows],
     )
 
 
@@ -350,6 +359,8 @@ class LandingFileOutcome:
     """`loaded`, `unchanged`, `refused` or `ignored`."""
     reason: str | None
     checked_at: datetime
+    warnings: tuple[str, ...] = ()
+    """What the gate warned about the file when it was checked (shown, never blocking)."""
 
 
 def landing_file_outcomes(connection: duckdb.DuckDBPyConnection) -> list[LandingFileOutcome]:
@@ -369,12 +380,13 @@ def landing_file_outcomes(connection: duckdb.DuckDBPyConnection) -> list[Landing
         f"""with latest as (
                 select dataset, max(checked_at) as checked_at from {LANDING_FILES} group by dataset
             )
-            select distinct f.file, f.dataset, f.month, f.outcome, f.reason, f.checked_at
+            select distinct f.file, f.dataset, f.month, f.outcome, f.reason, f.checked_at,
+                coalesce(f.warnings, []) as warnings
             from {LANDING_FILES} f
             join latest l on f.dataset is not distinct from l.dataset and f.checked_at = l.checked_at
             order by f.dataset nulls last, f.file"""
     ).fetchall()
-    return [LandingFileOutcome(*row) for row in rows]
+    return [LandingFileOutcome(*row[:-1], warnings=tuple(row[-1])) for row in rows]
 
 
 def load_landing_dataset(

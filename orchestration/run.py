@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +45,8 @@ class FileOutcome:
     name: str
     outcome: str
     detail: str = ""
+    warnings: tuple[str, ...] = ()
+    """What the quality gate warned about the file in this run (it loaded: the warnings do not block)."""
 
 
 @dataclass
@@ -106,7 +108,32 @@ def _files_text(files: list[FileOutcome]) -> list[str]:
     for file in files:
         if file.outcome != "unchanged":
             lines.append(f"  {file.outcome:<9} {file.name}{' — ' + file.detail if file.detail else ''}")
+        lines += [f"    ! {warning}" for warning in file.warnings[:_WARNINGS_SHOWN]]
+        if len(file.warnings) > _WARNINGS_SHOWN:
+            lines.append(
+                f"    ! … and {len(file.warnings) - _WARNINGS_SHOWN} more (highneeds check lists them)"
+            )
     return lines
+
+
+_WARNINGS_SHOWN = 3
+"""Warnings the summary prints per file; all of them are in `highneeds check` and the pack."""
+
+
+def with_warnings(settings: Settings, files: list[FileOutcome]) -> list[FileOutcome]:
+    """The run's loaded files with what the gate warned about them, from the warehouse's outcome table."""
+    from orchestration.ingest import landing_file_outcomes as recorded_outcomes
+
+    loaded = {file.name for file in files if file.outcome == "loaded"}
+    if not loaded or not settings.warehouse.exists():
+        return files
+    with connect(settings.warehouse, read_only=True) as connection:
+        warned = {
+            row.file: row.warnings
+            for row in recorded_outcomes(connection)
+            if row.outcome == "loaded" and row.file in loaded and row.warnings
+        }
+    return [replace(file, warnings=warned.get(file.name, ())) for file in files]
 
 
 def _skipped_text(skipped: dict[str, str]) -> list[str]:
@@ -298,6 +325,7 @@ def run_pipeline(settings: Settings, new_pseudonym_key: bool = False) -> RunOutc
                     now = datetime.now().replace(microsecond=0)
                     record_up_to_date(settings.warehouse, now, digests, dbt_project, config)
             outcome.table_rows = warehouse_table_rows(settings)
+            outcome.files = with_warnings(settings, outcome.files)
         finally:
             finish_writing(settings)
     if not outcome.success:

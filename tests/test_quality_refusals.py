@@ -54,16 +54,31 @@ SEN_SPLIT = {"ehcp": 0.04, "sen_support": 0.14, "no_sen": 0.82}
 
 
 def ledger_month(month: str) -> list[dict[str, object]]:
-    """Seven lines: five for an independent special placement, two top-ups for a mainstream one."""
+    """Seven lines: five for an independent special placement, two top-ups for a mainstream one (each its
+    own description: identical lines would be warned as posted twice)."""
     lines = [
         ledger_line(
-            f"T{month}-{n}", month, "1.2.3", "5000.00", "special_independent", "P1", provider_urn="100003"
+            f"T{month}-{n}",
+            month,
+            "1.2.3",
+            "5000.00",
+            "special_independent",
+            "P1",
+            provider_urn="100003",
+            description=f"fees, week {n}",
         )
         for n in range(1, 6)
     ]
     lines += [
         ledger_line(
-            f"T{month}-{n}", month, "1.2.1", "583.33", "mainstream_maintained", "P2", provider_urn="100001"
+            f"T{month}-{n}",
+            month,
+            "1.2.1",
+            "583.33",
+            "mainstream_maintained",
+            "P2",
+            provider_urn="100001",
+            description=f"top-up {n}",
         )
         for n in (6, 7)
     ]
@@ -783,7 +798,11 @@ def test_warnings_are_reported_but_do_not_block(workspace: Settings):
     assert placements.files_loaded == ["placements_2023-07.csv"]
     assert ledger.files_loaded == ["hn_ledger_2023-07.csv"]
     assert {p.rule for p in placements.warnings} == {"implausible_annual_cost", "end_reason_while_open"}
-    assert {p.rule for p in ledger.warnings} == {"unusual_monthly_spend", "formula_text"}
+    assert {p.rule for p in ledger.warnings} == {
+        "unusual_monthly_spend",
+        "unusual_month_total",
+        "formula_text",
+    }
     unusual = next(p for p in ledger.warnings if p.rule == "unusual_monthly_spend")
     assert "s251 line 1.2.3 in 2023-07: £115,000 against a usual £25,000" in unusual.message
     assert not list(workspace.quarantine_dir.iterdir())

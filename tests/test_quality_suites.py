@@ -31,7 +31,11 @@ def test_every_contract_rule_of_a_dataset_is_an_expectation_with_a_message(runne
         e.column for e in _by_type(suite, "expect_column_values_to_not_be_null") if not e.row_condition
     }
     assert {c.name for c in dataset.columns if c.required} <= not_null
-    parsed = {e.column for e in _by_type(suite, "expect_column_values_to_not_be_null") if e.row_condition}
+    parsed = {
+        e.column
+        for e in _by_type(suite, "expect_column_values_to_not_be_null")
+        if e.row_condition and e.meta["rule"].startswith("invalid_")
+    }
     assert {value_column(c.name) for c in dataset.columns if c.type in PARSERS and c.type != "upn"} == parsed
     in_set = {e.column: tuple(e.value_set) for e in _by_type(suite, "expect_column_values_to_be_in_set")}
     for column in dataset.columns:
@@ -68,10 +72,21 @@ def test_the_rules_beyond_the_column_specs_are_in_the_suites(runner: SuiteRunner
         "zero_amount",
         "unusual_monthly_spend",
         "total_row",
+        "period_not_file_month",
+        "posting_date_too_late",
+        "control_total_mismatch",
+        "implausible_month_total",
     } <= set(rules["hn_ledger"])
-    assert {"invalid_upn", "end_before_start", "negative_amount", "implausible_annual_cost"} <= set(
-        rules["placements"]
-    )
+    assert {
+        "invalid_upn",
+        "end_before_start",
+        "negative_amount",
+        "implausible_annual_cost",
+        "annual_cost_over_limit",
+    } <= set(rules["placements"])
+    assert "adjustment_for_closed_year" in rules["forecast_adjustments"]
+    assert "forecast_without_as_at_month" in rules["dsg_block_outturn"]
+    assert "negative_amount" in rules["mitigations"]
     assert {
         "total_not_sum_of_group",
         "sessions_missed_exceed_possible",
@@ -86,8 +101,11 @@ def test_the_rules_beyond_the_column_specs_are_in_the_suites(runner: SuiteRunner
         "unusual_monthly_spend",
         "implausible_annual_cost",
         "end_reason_while_open",
+        "repeated_ledger_line",
+        "unusual_month_total",
     }
     assert rules["placements"]["implausible_annual_cost"].max_value == 250_000
+    assert rules["placements"]["annual_cost_over_limit"].max_value == 1_000_000
     assert rules["hn_ledger"]["unusual_monthly_spend"].meta["scope"] == "file"
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from expectations.folder import dataset_order
 from orchestration.contract import DATASETS
 from orchestration.dbt_launcher import parent_env
 from orchestration.dbt_manifest import dbt_env, dbt_executable, ensure_manifest
@@ -31,9 +32,9 @@ def settings_for(landing: Path, home: Path) -> Settings:
 
 def load_all(settings: Settings) -> None:
     """Ingest every landing dataset (empty tables for datasets with no files)."""
-    # placements first: ledger lines are checked against the newest placements snapshot
-    for dataset in sorted(DATASETS.values(), key=lambda d: d.name != "placements"):
-        load_landing_dataset(settings, dataset)
+    # as a run does: each dataset after those it is checked against (placements, control totals, ledger)
+    for name in dataset_order():
+        load_landing_dataset(settings, DATASETS[name])
 
 
 def dbt_build(settings: Settings, select: str | None = None) -> subprocess.CompletedProcess[str]:
