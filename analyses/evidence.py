@@ -137,7 +137,7 @@ def headline_blockers(
     if not is_primary:
         blockers.append("it is not the programme's pre-specified primary outcome")
     if not (_finite(ci_low, ci_high) and (ci_low > 0 or ci_high < 0)):  # type: ignore[operator]
-        blockers.append("its 95% confidence interval includes no change")
+        blockers.append("its 95% interval includes no change")
     if not _finite(pretrend_p_value):
         blockers.append("pre-adoption trends could not be tested")
     elif pretrend_p_value < 0.05:  # type: ignore[operator]
