@@ -621,6 +621,8 @@ def _benchmarks() -> pd.DataFrame:
             ("statistical_neighbours", "Statistical neighbours", neighbours, 10, None),
         ):
             rows.append((measure, period, line, comparator, area, value, None, n_areas, rank))
+        for offset, (name, _region, _distance) in zip((-1, 1), pack_marts_v2.NEIGHBOURS, strict=True):
+            rows.append((measure, period, line, "neighbour", name, neighbours + offset, None, 1, None))
     return pd.DataFrame(
         rows,
         columns=[

@@ -69,7 +69,7 @@ def forecast_adjustments_applied() -> pd.DataFrame:
 
 
 def ledger_reconciliation() -> pd.DataFrame:
-    """April–August reconcile; September has no control total; October's ledger is £12.50 over its total."""
+    """April–August reconcile; September has no control total; October's ledger is £12.75 over its total."""
     rows = []
     for month, total in (
         ("2025-04", 4_100_000.0),
@@ -80,7 +80,7 @@ def ledger_reconciliation() -> pd.DataFrame:
     ):
         rows.append((month, None, "block", total, total, 0.0, "trial balance", "reconciled"))
     rows.append(("2025-09", None, "block", 4_200_000.0, None, None, None, "not_reconciled"))
-    rows.append(("2025-10", None, "block", 4_210_012.5, 4_210_000.0, 12.5, "trial balance", "mismatch"))
+    rows.append(("2025-10", None, "block", 4_210_012.75, 4_210_000.0, 12.75, "trial balance", "mismatch"))
     frame = pd.DataFrame(
         rows,
         columns=[
