@@ -18,7 +18,6 @@ import duckdb
 import pandas as pd
 
 from orchestration.config import Disclosure
-from orchestration.ingest import LandingFileOutcome, landing_file_outcomes
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
 
@@ -46,7 +45,6 @@ MART_NAMES = (
     "impact_balance",
 )
 FILE_LOADS_TABLE = "raw._file_loads"
-LANDING_FILE_COLUMNS = [outcome_field.name for outcome_field in fields(LandingFileOutcome)]
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -151,8 +149,11 @@ def read_landing_files(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     Read through the gate's own query (`landing_file_outcomes`), so the pack and the run summary agree;
     any field the gate adds to an outcome (such as soft warnings) arrives here as a column of its own.
     """
-    outcomes = landing_file_outcomes(connection)
-    return pd.DataFrame([asdict(outcome) for outcome in outcomes], columns=LANDING_FILE_COLUMNS)
+    # imported here: the ingest module reads spreadsheets, and this module is on the definitions' load path
+    from orchestration.ingest import LandingFileOutcome, landing_file_outcomes
+
+    columns = [outcome_field.name for outcome_field in fields(LandingFileOutcome)]
+    return pd.DataFrame([asdict(outcome) for outcome in landing_file_outcomes(connection)], columns=columns)
 
 
 def read_quarantine_reports(quarantine_dir: Path) -> pd.DataFrame:
