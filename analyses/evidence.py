@@ -144,6 +144,8 @@ def headline_blockers(
         blockers.append("adopting and comparison schools were already diverging before adoption")
     if not _finite(breakdown_mbar) and breakdown_mbar != math.inf:
         blockers.append("no sensitivity analysis to a break in trends was possible")
+    elif breakdown_mbar == 0:
+        blockers.append("the effect in the term of adoption is not clear of zero (breakdown M̄ = 0)")
     elif breakdown_mbar < min_breakdown_mbar:  # type: ignore[operator]
         blockers.append(
             f"a break in trends at adoption of {breakdown_mbar:.2f} times the largest seen before it "

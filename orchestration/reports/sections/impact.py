@@ -52,6 +52,8 @@ REQUIRED = [
 HEADLINE_ESTIMATOR, HEADLINE_AGGREGATION = "callaway_santanna", "simple"
 ESTIMATOR_ORDER = {"callaway_santanna": 0, "twfe": 1, "poisson_twfe": 2}
 RATE_RATIO = "rate_ratio"
+COMPARISON_THAT_DIFFERS = "for comparison; biased"
+"""How the evaluation notes a fixed-effects estimate that differs from the headline one."""
 PADLOCKS = 5
 BALANCE_VARIABLES = {
     "phase_primary": "share of schools: primary",
@@ -184,8 +186,11 @@ def primary_outcomes_table(data: PackData, primary: pd.DataFrame) -> Table:
 
 
 def all_estimates_table(data: PackData, estimates: pd.DataFrame) -> Table:
-    """Every overall estimate; estimators other than the headline one are labelled as comparisons."""
-    overall = estimates[estimates["aggregation"].isin([HEADLINE_AGGREGATION, "none"])].copy()
+    """Every overall estimate of the headline method, and the comparison estimates that differ from it
+    (labelled as biased under staggered adoption); the officers' workbook holds every estimate."""
+    notes = estimates.get("estimator_note", pd.Series(index=estimates.index, dtype=object)).fillna("")
+    shown = (estimates["estimator"] == HEADLINE_ESTIMATOR) | notes.str.startswith(COMPARISON_THAT_DIFFERS)
+    overall = estimates[estimates["aggregation"].isin([HEADLINE_AGGREGATION, "none"]) & shown].copy()
     overall["_order"] = overall["estimator"].map(ESTIMATOR_ORDER).fillna(len(ESTIMATOR_ORDER))
     overall = overall.sort_values(["programme", "outcome", "_order"]).reset_index(drop=True)
     notes = overall.get("estimator_note", pd.Series(index=overall.index, dtype=object))
@@ -261,8 +266,8 @@ def balance_table(data: PackData, primary: pd.DataFrame) -> Table | None:
             Column("programme_label", "Programme"),
             Column("variable_label", "Characteristic"),
             Column("unit", "Unit"),
-            Column("treated_mean", "Adopting schools (mean)", "number"),
-            Column("comparison_mean", "Comparison schools (mean)", "number"),
+            Column("treated_mean", "Adopting schools (mean)", "rate"),
+            Column("comparison_mean", "Comparison schools (mean)", "rate"),
             Column("standardised_difference", "Standardised difference", "estimate"),
             Column("balanced", f"Within ±{IMBALANCE_THRESHOLD:g}?"),
         ],
