@@ -120,12 +120,51 @@ def security_rating(evidence: Evidence, plan: SecurityPlan) -> int:
     return min(rating, 1) if evidence.pretrend_failed else rating
 
 
+def headline_blockers(
+    *,
+    is_primary: bool,
+    pretrend_p_value: float | None,
+    ci_low: float | None,
+    ci_high: float | None,
+    breakdown_mbar: float | None,
+    min_breakdown_mbar: float,
+) -> list[str]:
+    """Why a result may not be headlined, in words (module docstring's rule); empty when it may.
+
+    Takes plain values so the pack can say why from a row of `marts.impact_estimates`.
+    """
+    blockers = []
+    if not is_primary:
+        blockers.append("it is not the programme's pre-specified primary outcome")
+    if not (_finite(ci_low, ci_high) and (ci_low > 0 or ci_high < 0)):  # type: ignore[operator]
+        blockers.append("its 95% interval includes no change")
+    if not _finite(pretrend_p_value):
+        blockers.append("pre-adoption trends could not be tested")
+    elif pretrend_p_value < 0.05:  # type: ignore[operator]
+        blockers.append("adopting and comparison schools were already diverging before adoption")
+    if not _finite(breakdown_mbar) and breakdown_mbar != math.inf:
+        blockers.append("no sensitivity analysis to a break in trends was possible")
+    elif breakdown_mbar == 0:
+        blockers.append("the effect in the term of adoption is not clear of zero (breakdown M̄ = 0)")
+    elif breakdown_mbar < min_breakdown_mbar:  # type: ignore[operator]
+        blockers.append(
+            f"a break in trends at adoption of {breakdown_mbar:.2f} times the largest seen before it "
+            "could explain the effect (breakdown M̄)"
+        )
+    return blockers
+
+
 def may_headline(evidence: Evidence, plan: SecurityPlan) -> bool:
     """Primary outcome, pre-trends tested and parallel, interval excluding zero, M̄ ≥ 1 (module docstring;
     the plan's ``min_breakdown_mbar_to_headline``)."""
-    mbar = evidence.breakdown_mbar
-    robust = mbar is not None and mbar >= plan.min_breakdown_mbar_to_headline
-    return evidence.is_primary and evidence.pretrend_tested and evidence.is_finding and robust
+    return not headline_blockers(
+        is_primary=evidence.is_primary,
+        pretrend_p_value=evidence.pretrend_p_value,
+        ci_low=evidence.ci_low,
+        ci_high=evidence.ci_high,
+        breakdown_mbar=evidence.breakdown_mbar,
+        min_breakdown_mbar=plan.min_breakdown_mbar_to_headline,
+    )
 
 
 def decimals_for(ci_low: float, ci_high: float) -> int:

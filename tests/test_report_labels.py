@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import csv
-import re
 
 import pandas as pd
 import pytest
 
 from orchestration.reports.labels import (
     measure_name,
+    outcome_change_words,
+    outcome_name,
     outcome_unit,
     programme_name,
     provision_name,
     s251_name,
 )
-from orchestration.reports.sections.impact import effect_sentence
+from orchestration.reports.sections.impact import evidence_line
 from orchestration.settings import DBT_PROJECT_DIR
 
 OUTCOMES = [
@@ -26,13 +27,14 @@ OUTCOMES = [
 UNITS = {
     "suspension_rate": "suspensions per 100 pupils per term",
     "permanent_exclusion_rate": "permanent exclusions per 100 pupils per term",
-    "absence_rate": "sessions missed per 100 possible sessions",
-    "persistent_absence_rate": "persistently absent pupils per 100 pupils",
-    "suspension_rate_ehcp": "suspensions per 100 pupils with an EHC plan per term",
-    "permanent_exclusion_rate_ehcp": "permanent exclusions per 100 pupils with an EHC plan per term",
-    "absence_rate_ehcp": "sessions missed per 100 possible sessions of pupils with an EHC plan",
-    "persistent_absence_rate_ehcp": "persistently absent pupils per 100 pupils with an EHC plan",
+    "absence_rate": "percentage points of sessions missed",
+    "persistent_absence_rate": "percentage points of pupils persistently absent",
+    "suspension_rate_ehcp": "suspensions per 100 pupils with an EHCP per term",
+    "permanent_exclusion_rate_ehcp": "permanent exclusions per 100 pupils with an EHCP per term",
+    "absence_rate_ehcp": "percentage points of sessions missed by pupils with an EHCP",
+    "persistent_absence_rate_ehcp": "percentage points of pupils with an EHCP persistently absent",
 }
+"""What a change in each outcome counts, as the outcome catalogue words it."""
 
 
 def _seed(name: str) -> list[dict[str, str]]:
@@ -59,11 +61,21 @@ def test_programmes_and_measures_have_proper_names_not_codes():
 
 
 @pytest.mark.parametrize("outcome", OUTCOMES)
-def test_each_outcome_has_its_own_unit(outcome: str):
-    assert outcome_unit(outcome) == UNITS[outcome]
+def test_each_outcome_has_its_own_unit_of_change(outcome: str):
+    assert outcome_change_words(outcome) == UNITS[outcome]
 
 
-def _estimate(outcome: str, estimate: float, low: float, high: float, scale: str = "difference") -> pd.Series:
+def test_an_outcomes_level_and_name_come_from_the_outcome_catalogue():
+    assert outcome_unit("suspension_rate") == "suspensions per 100 pupils per term"
+    assert outcome_unit("absence_rate") == "% of sessions missed"
+    assert (
+        outcome_name("permanent_exclusion_rate_ehcp") == "permanent exclusion rate among pupils with an EHCP"
+    )
+    assert outcome_name("new_outcome") == "new outcome"
+
+
+def _estimate(outcome: str, estimate: float, low: float, high: float, pretrend: float = 0.4) -> pd.Series:
+    """A primary headline row the evaluation did not allow to be headlined (M̄ 0.42 below 1)."""
     return pd.Series(
         {
             "programme": "restorative_practice",
@@ -73,8 +85,13 @@ def _estimate(outcome: str, estimate: float, low: float, high: float, scale: str
             "ci_high": high,
             "n_treated_units": 12,
             "n_control_units": 48,
-            "pretrend_p_value": 0.4,
-            "estimate_scale": scale,
+            "pretrend_p_value": pretrend,
+            "is_primary": True,
+            "may_headline": False,
+            "evidence_statement": "Restorative practice: the rate fell.",
+            "security_rating": 2,
+            "breakdown_mbar": 0.42,
+            "mde": 0.35,
         }
     )
 
@@ -83,8 +100,8 @@ def _estimate(outcome: str, estimate: float, low: float, high: float, scale: str
 @pytest.mark.parametrize(
     ("estimate", "low", "high"), [(-0.62, -1.03, -0.21), (0.05, -0.35, 0.45), (0.3, 0.1, 0.5)]
 )
-def test_every_impact_sentence_states_one_interval_in_its_outcomes_unit(outcome, estimate, low, high):
-    sentence = effect_sentence(_estimate(outcome, estimate, low, high))
+def test_every_impact_line_states_one_interval_in_its_outcomes_unit(outcome, estimate, low, high):
+    sentence = evidence_line(_estimate(outcome, estimate, low, high))
 
     assert UNITS[outcome] in sentence
     other_units = [unit for name, unit in UNITS.items() if name != outcome and unit not in UNITS[outcome]]
@@ -93,21 +110,28 @@ def test_every_impact_sentence_states_one_interval_in_its_outcomes_unit(outcome,
     assert "per 100 pupils per term" not in sentence.replace(UNITS[outcome], "")
 
 
-def test_an_impact_sentence_reads_the_interval_in_the_direction_of_the_effect():
-    fewer = effect_sentence(_estimate("suspension_rate", -0.62, -1.03, -0.21))
-    unclear = effect_sentence(_estimate("absence_rate", 0.05, -0.35, 0.45))
-    ratio = effect_sentence(_estimate("permanent_exclusion_rate", 0.81, 0.66, 0.99, scale="rate_ratio"))
+def test_an_effect_the_evaluation_may_not_headline_is_not_enough_evidence_with_its_reasons():
+    fell = evidence_line(_estimate("suspension_rate", -0.62, -1.03, -0.21))
+    unclear = evidence_line(_estimate("absence_rate", 0.05, -0.35, 0.45, pretrend=0.002))
 
-    assert fewer == (
-        "Schools that adopted restorative practice saw 0.62 fewer suspensions per 100 pupils per term "
-        "(95% confidence interval 0.21 to 1.03 fewer); 12 schools took part, compared with 48."
+    assert fell == (
+        "Restorative practice, suspension rate: not enough evidence of an effect, because a break in "
+        "trends at adoption of 0.42 times the largest seen before it could explain the effect (breakdown "
+        "M̄). For the record, the estimate was −0.62 suspensions per 100 pupils per term (95% confidence "
+        "interval −1.03 to −0.21); the study could detect changes of at least 0.35. Security: 2 of 5 "
+        "padlocks."
     )
+    assert "fell" not in fell
     assert unclear.startswith(
-        "Schools that adopted restorative practice saw no clear change in sessions missed per 100 possible "
-        "sessions: 0.05 more (95% confidence interval 0.35 fewer to 0.45 more)"
+        "Restorative practice, absence rate: not enough evidence of an effect, because its 95% interval "
+        "includes no change; adopting and comparison schools were already diverging before "
+        "adoption; a break in trends"
     )
-    assert re.search(
-        r"had 19% fewer permanent exclusions per pupil \(rate ratio 0\.81, 95% confidence interval "
-        r"0\.66 to 0\.99\)",
-        ratio,
-    )
+    assert "+0.05 percentage points of sessions missed (95% confidence interval −0.35 to +0.45)" in unclear
+
+
+def test_an_effect_the_evaluation_may_headline_is_printed_as_its_evidence_statement():
+    row = _estimate("suspension_rate", -0.62, -1.03, -0.21)
+    row["may_headline"] = True
+
+    assert evidence_line(row) == "Finding: Restorative practice: the rate fell."

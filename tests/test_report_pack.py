@@ -31,6 +31,7 @@ from orchestration.reports.workbook import MONEY_FORMAT
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
 from tests.conftest import DEMO_LATEST_MONTH, DemoRun
+from tests.support import pack_marts_v2
 
 MONTH = "2025-10"
 FINANCIAL_YEAR = "2025-26"
@@ -150,7 +151,7 @@ def _budget_vs_outturn() -> pd.DataFrame:
                     variance / budget * 100 if budget else None,
                 )
             )
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         rows,
         columns=[
             "financial_year",
@@ -169,6 +170,23 @@ def _budget_vs_outturn() -> pd.DataFrame:
             "variance_pct",
         ],
     )
+    # the expected view: 5 % of placements leave, other spend runs 10 % above its flat rate, and the
+    # adjustment of tests.support.pack_marts_v2 adds £185,000 to 1.2.3 from July
+    frame["expected_leavers_gbp"] = -(0.05 * frame["committed_placements_gbp"]).round(2)
+    frame["seasonality_gbp"] = (0.1 * frame["run_rate_gbp"]).round(2)
+    frame["adjustments_gbp"] = np.where(
+        (frame["s251_line"] == "1.2.3") & (frame["as_at_month"] >= "2025-07"), 185_000.0, 0.0
+    )
+    frame["forecast_expected_gbp"] = (
+        frame["forecast_with_growth_gbp"]
+        + frame["expected_leavers_gbp"]
+        + frame["seasonality_gbp"]
+        + frame["adjustments_gbp"]
+    )
+    frame["variance_expected_gbp"] = frame["forecast_expected_gbp"] - frame["budget_gbp"]
+    frame["placements_snapshot_month"] = "2025-09"
+    frame["forecast_quality"] = "ok"
+    return frame
 
 
 def _deficit_position() -> pd.DataFrame:
@@ -526,7 +544,7 @@ def _impact_estimates() -> pd.DataFrame:
         "p_value": 0.04,
         "estimate_scale": "rate_ratio",
     }
-    return pd.concat([frame, pd.DataFrame([rate_ratio])], ignore_index=True)
+    return pack_marts_v2.impact_v2_columns(pd.concat([frame, pd.DataFrame([rate_ratio])], ignore_index=True))
 
 
 def _event_study() -> pd.DataFrame:
@@ -603,6 +621,8 @@ def _benchmarks() -> pd.DataFrame:
             ("statistical_neighbours", "Statistical neighbours", neighbours, 10, None),
         ):
             rows.append((measure, period, line, comparator, area, value, None, n_areas, rank))
+        for offset, (name, _region, _distance) in zip((-1, 1), pack_marts_v2.NEIGHBOURS, strict=True):
+            rows.append((measure, period, line, "neighbour", name, neighbours + offset, None, 1, None))
     return pd.DataFrame(
         rows,
         columns=[
@@ -677,6 +697,11 @@ MART_BUILDERS = {
     "dsg_blocks": _dsg_blocks,
     "ehcp_population_trend": _ehcp_population_trend,
     "mitigation_tracker": _mitigation_tracker,
+    "forecast_accuracy_summary": pack_marts_v2.forecast_accuracy_summary,
+    "forecast_adjustments_applied": pack_marts_v2.forecast_adjustments_applied,
+    "ledger_reconciliation": pack_marts_v2.ledger_reconciliation,
+    "statistical_neighbours": pack_marts_v2.statistical_neighbours,
+    "impact_balance": pack_marts_v2.impact_balance,
 }
 
 
@@ -691,7 +716,14 @@ COUNT_COLUMNS = (
     "ehcps",
     "all_ehcps",
 )
-UNSCALED_MARTS = ("benchmarks", "impact_estimates", "event_study")
+UNSCALED_MARTS = (
+    "benchmarks",
+    "impact_estimates",
+    "event_study",
+    "statistical_neighbours",
+    "impact_balance",
+    "forecast_accuracy_summary",
+)
 """Published or per-school figures: the same for a county of any size."""
 
 
@@ -724,6 +756,9 @@ def make_pack_home(home: Path, marts: tuple[str, ...] | None = None, scale: floa
             connection.execute(f"create table marts.{name} as select * from frame")
         loads = _file_loads()  # noqa: F841
         connection.execute("create table raw._file_loads as select * from loads")
+        outcomes = pack_marts_v2.landing_files()  # noqa: F841
+        connection.execute("create schema quality")
+        connection.execute("create table quality.landing_files as select * from outcomes")
         connection.execute(
             "create table raw.placements as select ? as placement_id, ? as pupil_pseudonym, "
             "61000.0 as annual_cost_gbp",
@@ -895,16 +930,25 @@ def test_exclusions_lead_with_the_largest_clear_risk_ratio_and_its_denominator(p
     assert _row(sen, "EHC plan")[-1] == "9.91 (4.76 to 20.61)"
 
 
-def test_impact_sentences_give_one_interval_in_the_unit_of_their_outcome(pack: PackResult):
+def test_impact_words_only_a_headline_result_as_a_finding_and_gives_the_others_reasons(pack: PackResult):
     html = pack.paths["html"].read_text(encoding="utf-8")
+    impact = parse_html(pack.paths["html"]).tables
 
+    assert f"Finding: {pack_marts_v2.RESTORATIVE_STATEMENT}" in html
+    # trauma-informed: −0.10 ± 1.96 × 0.25 = −0.59 to +0.39, spans zero; no M̄ was computed
     assert (
-        "Schools that adopted restorative practice saw 0.62 fewer suspensions per 100 pupils per term (95% "
-        "confidence interval 0.21 to 1.03 fewer); 12 schools took part, compared with 48."
+        "Trauma-informed practice, suspension rate: not enough evidence of an effect, because its 95% "
+        "interval includes no change; no sensitivity analysis to a break in trends was possible. For the "
+        "record, the estimate was −0.10 suspensions per 100 pupils per term (95% confidence interval −0.59 "
+        "to +0.39); the study could detect changes of at least 0.35. Security: 4 of 5 padlocks."
     ) in html
-    assert "had 19% fewer permanent exclusions per pupil (rate ratio 0.81, 95% confidence interval" in html
-    assert "trauma-informed practice saw no clear change in suspensions per 100 pupils per term" in html
-    assert "95% confidence interval -" not in html and "per 100 pupils per term per" not in html
+    primary = impact["Primary outcomes: what the evidence allows us to say"]
+    assert _row(primary, "restorative practice")[-3:] == ["∞", "4 of 5", "finding"]
+    assert _row(primary, "trauma-informed practice")[-3:] == ["x", "4 of 5", "not enough evidence"]
+    every = impact["Every estimate (overall effect after adoption)"]
+    twfe = next(row for row in every if row[3].startswith("Two-way fixed effects"))
+    assert twfe[3] == "Two-way fixed effects (for comparison; biased under staggered adoption)"
+    assert twfe[4] == "suspensions per 100 pupils per term"
 
 
 def test_html_is_self_contained_and_every_chart_is_an_embedded_png(pack: PackResult):

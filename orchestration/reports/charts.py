@@ -274,8 +274,9 @@ def cost_per_placement_trend(cost: pd.DataFrame) -> DrawnChart:
 def event_study(estimates: pd.DataFrame, panels: Sequence[tuple[str, str, str, str]]) -> DrawnChart:
     """Effect by term relative to the programme's start, with 95 % confidence bars, one panel per pair.
 
-    `estimates` has `programme`, `outcome`, `relative_period`, `estimate`, `ci_low`, `ci_high`; each panel
-    is (programme, outcome, title, unit of the outcome).
+    `estimates` has `programme`, `outcome`, `relative_period`, `estimate`, `ci_low`, `ci_high`, and may
+    have the uniform band (`uniform_ci_low`, `uniform_ci_high`: covers every term at once, so a reader may
+    judge the whole path, not one term), drawn shaded; each panel is (programme, outcome, title, unit).
     """
     columns = min(2, len(panels))
     rows_needed = (len(panels) + columns - 1) // columns
@@ -291,6 +292,20 @@ def event_study(estimates: pd.DataFrame, panels: Sequence[tuple[str, str, str, s
         low = estimate - pd.to_numeric(rows["ci_low"], errors="coerce")
         high = pd.to_numeric(rows["ci_high"], errors="coerce") - estimate
         after = period >= 0
+        if {"uniform_ci_low", "uniform_ci_high"} <= set(rows.columns) and rows[
+            "uniform_ci_low"
+        ].notna().any():
+            axes.fill_between(
+                period,
+                pd.to_numeric(rows["uniform_ci_low"], errors="coerce"),
+                pd.to_numeric(rows["uniform_ci_high"], errors="coerce"),
+                color=SKY,
+                alpha=0.25,
+                hatch="//",
+                edgecolor=SKY,
+                linewidth=0,
+                label="uniform 95% band, every term at once (shaded)",
+            )
         axes.axhline(0, color="#333333", linewidth=0.9)
         axes.axvline(-0.5, color=GREY, linestyle="--", linewidth=1)
         axes.errorbar(
@@ -369,4 +384,39 @@ def risk_ratios(ratios: pd.DataFrame) -> DrawnChart:
     axes.set_yticks(positions, list(ratios["label"]))
     axes.set_xlabel("suspension rate ÷ rate of all other pupils (1 = the same); bars: 95% interval")
     _tidy_axes(axes, grid_axis="x")
+    return _render(figure)
+
+
+def forecast_accuracy(summary: pd.DataFrame, views: Sequence[tuple[str, str]]) -> DrawnChart:
+    """Mean absolute error of past forecasts (% of outturn) by the month they were made, one line per view.
+
+    `summary` has `view`, `months_elapsed` (1 = April … 11 = February), `as_at_month_name`, `mape_pct`;
+    `views` is (view code, legend label) in drawing order. Lines differ by style and marker, not colour only.
+    """
+    figure = _figure(height=3.8)
+    axes = figure.add_subplot()
+    months = summary.dropna(subset=["months_elapsed"]).drop_duplicates("months_elapsed")
+    months = months.sort_values("months_elapsed")
+    for index, (view, label) in enumerate(views):
+        rows = (
+            summary[summary["view"] == view].dropna(subset=["months_elapsed"]).sort_values("months_elapsed")
+        )
+        axes.plot(
+            rows["months_elapsed"].astype(int),
+            pd.to_numeric(rows["mape_pct"], errors="coerce"),
+            color=SERIES_COLOURS[index],
+            linestyle=SERIES_STYLES[index],
+            marker=SERIES_MARKERS[index],
+            linewidth=2,
+            label=label,
+        )
+    axes.set_xticks(
+        months["months_elapsed"].astype(int).tolist(), [str(m)[:3] for m in months["as_at_month_name"]]
+    )
+    axes.set_xlabel("month the forecast was made")
+    axes.set_ylabel("average error, % of outturn")
+    axes.yaxis.set_major_formatter(lambda value, _pos: f"{value:.1f}%")
+    axes.set_ylim(bottom=0)
+    _tidy_axes(axes)
+    axes.legend(loc="best", fontsize=8.5, frameon=False)
     return _render(figure)

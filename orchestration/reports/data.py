@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
 
@@ -37,6 +37,12 @@ MART_NAMES = (
     "ehcp_population",
     "ehcp_population_trend",
     "mitigation_tracker",
+    "forecast_accuracy",
+    "forecast_accuracy_summary",
+    "forecast_adjustments_applied",
+    "ledger_reconciliation",
+    "statistical_neighbours",
+    "impact_balance",
 )
 FILE_LOADS_TABLE = "raw._file_loads"
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -87,6 +93,7 @@ class PackData:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
     file_loads: pd.DataFrame | None = None
+    landing_files: pd.DataFrame = field(default_factory=pd.DataFrame)
     quarantine: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def table(self, name: str) -> pd.DataFrame | None:
@@ -114,6 +121,9 @@ def _as_at_filter(name: str, month: str) -> tuple[str, list[str]]:
         "dsg_blocks": ("financial_year <= ?", [financial_year]),
         "ehcp_population": ("snapshot_month <= ?", [month]),
         "ehcp_population_trend": ("snapshot_month <= ?", [month]),
+        "forecast_accuracy": ("financial_year < ?", [financial_year]),
+        "forecast_adjustments_applied": ("as_from_month <= ?", [month]),
+        "ledger_reconciliation": ("ledger_month <= ?", [month]),
     }
     return filters.get(name, ("true", []))
 
@@ -131,6 +141,19 @@ def _read_file_loads(connection: duckdb.DuckDBPyConnection, month: str) -> pd.Da
             where extract_month is null or extract_month = '' or extract_month <= ?""",
         [month],
     ).df()
+
+
+def read_landing_files(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """What became of every landing file at the latest check of its dataset, one row per file.
+
+    Read through the gate's own query (`landing_file_outcomes`), so the pack and the run summary agree;
+    any field the gate adds to an outcome (such as soft warnings) arrives here as a column of its own.
+    """
+    # imported here: the ingest module reads spreadsheets, and this module is on the definitions' load path
+    from orchestration.ingest import LandingFileOutcome, landing_file_outcomes
+
+    columns = [outcome_field.name for outcome_field in fields(LandingFileOutcome)]
+    return pd.DataFrame([asdict(outcome) for outcome in landing_file_outcomes(connection)], columns=columns)
 
 
 def read_quarantine_reports(quarantine_dir: Path) -> pd.DataFrame:
@@ -196,6 +219,7 @@ def load_pack_data(settings: Settings, month: str) -> PackData:
             except duckdb.Error as problem:  # a mart whose columns differ from the contract's
                 data.missing[name] = f"the {name} table could not be read ({problem.__class__.__name__})"
         data.file_loads = _read_file_loads(connection, month)
+        data.landing_files = read_landing_files(connection)
     data.quarantine = read_quarantine_reports(settings.quarantine_dir)
     return data
 

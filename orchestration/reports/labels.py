@@ -5,8 +5,9 @@ from the seed, so the warehouse and the pack cannot disagree; the other names (p
 measures, pupil characteristics, estimators, outcomes) live here. A code with no name falls back to its
 words (`new_code` → `new code`), so a new code reads plainly until it is named.
 
-`outcome_unit` is the single place the unit of an impact outcome is decided; every sentence, table and
-axis about an outcome asks it.
+Impact outcomes are named and given their units by the outcome catalogue (`analyses.outcomes`), the
+same words the estimates are made with; `outcome_name`, `outcome_unit` and `outcome_change_words` only
+read it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from functools import cache
 
 import pandas as pd
 
+from analyses.outcomes import OUTCOMES
 from orchestration.settings import DBT_PROJECT_DIR
 
 PROGRAMMES = {
@@ -23,6 +25,7 @@ PROGRAMMES = {
     "trauma_informed": "trauma-informed practice",
     "talc": "TALC",
     "ap_outreach": "AP outreach",
+    "any_programme": "any programme (pooled)",
 }
 
 BENCHMARK_MEASURES = {
@@ -77,13 +80,6 @@ RAG_BASES = {
     "no_target": "no saving was due in the year",
 }
 
-_OUTCOMES = {
-    "suspension_rate": ("suspensions", "suspensions per 100 {pupils} per term"),
-    "permanent_exclusion_rate": ("permanent exclusions", "permanent exclusions per 100 {pupils} per term"),
-    "absence_rate": ("absence", "sessions missed per 100 possible sessions{of_pupils}"),
-    "persistent_absence_rate": ("persistent absence", "persistently absent pupils per 100 {pupils}"),
-}
-_EHCP_SUFFIX = "_ehcp"
 NOT_A_PLACEMENT = "not a placement (services, targeted funding)"
 
 
@@ -174,25 +170,23 @@ def rag_basis_name(basis: object) -> str:
     return RAG_BASES.get(str(basis), words(basis))
 
 
-def _outcome_parts(outcome: object) -> tuple[str, str, bool]:
-    code = str(outcome)
-    ehcp = code.endswith(_EHCP_SUFFIX)
-    base = code.removesuffix(_EHCP_SUFFIX)
-    name, unit = _OUTCOMES.get(base, (words(base), f"{words(base)} per 100 {{pupils}}"))
-    return name, unit, ehcp
-
-
 def outcome_name(outcome: object) -> str:
-    """`suspension_rate_ehcp` → `suspensions of pupils with an EHC plan`."""
-    name, _unit, ehcp = _outcome_parts(outcome)
-    return f"{name} of pupils with an EHC plan" if ehcp else name
+    """`suspension_rate_ehcp` → `suspension rate among pupils with an EHCP` (the outcome catalogue's)."""
+    found = OUTCOMES.get(str(outcome))
+    return found.label.removeprefix("the ") if found else words(outcome)
 
 
 def outcome_unit(outcome: object) -> str:
-    """The unit an outcome's effect is measured in: `suspensions per 100 pupils per term`.
+    """The unit an outcome's level is measured in: `suspensions per 100 pupils per term`.
 
-    The one lookup of outcome units: every impact sentence, table and axis asks it.
+    Read from the outcome catalogue (`analyses.outcomes`), the one definition the estimates share.
     """
-    _name, unit, ehcp = _outcome_parts(outcome)
-    pupils = "pupils with an EHC plan" if ehcp else "pupils"
-    return unit.format(pupils=pupils, of_pupils=" of pupils with an EHC plan" if ehcp else "")
+    found = OUTCOMES.get(str(outcome))
+    return found.unit if found else f"{words(outcome)} per 100 pupils"
+
+
+def outcome_change_words(outcome: object) -> str:
+    """What a difference in the outcome counts, after `fewer`/`more`: `percentage points of sessions
+    missed` (the outcome catalogue's)."""
+    found = OUTCOMES.get(str(outcome))
+    return found.change_words if found else outcome_unit(outcome)

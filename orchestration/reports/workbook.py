@@ -79,6 +79,38 @@ SHEETS = (
     SheetSpec("event_study", "Event study", "Effects term by term around each programme's start"),
     SheetSpec("_file_loads", "File loads", "Every landing file loaded into the warehouse"),
     SheetSpec("_quarantine", "Quarantine", "Landing files refused, with the rules they broke"),
+    SheetSpec(
+        "forecast_adjustments_applied",
+        "Forecast adjustments",
+        "Audit trail of the expected forecast's manual adjustments: line, amount, reason, who entered each "
+        "and when (kept out of the public pack: a reason can name a case or an officer)",
+    ),
+    SheetSpec(
+        "forecast_accuracy",
+        "Forecast accuracy",
+        "Every closed year's forecast as made each month, commitment-based and expected, against outturn",
+    ),
+    SheetSpec(
+        "forecast_accuracy_summary",
+        "Forecast accuracy summary",
+        "Average error (MAPE) and bias of past forecasts by the month they were made",
+    ),
+    SheetSpec(
+        "ledger_reconciliation",
+        "Ledger reconciliation",
+        "Each ledger month (and line with a control total) against the finance system's control total",
+    ),
+    SheetSpec(
+        "_landing_files",
+        "Landing files",
+        "What became of each landing file at the latest run, with the quality gate's full reason",
+    ),
+    SheetSpec(
+        "statistical_neighbours", "Statistical neighbours", "The LA's neighbours and how they were chosen"
+    ),
+    SheetSpec(
+        "impact_balance", "Impact balance", "Adopting against comparison schools before each programme"
+    ),
 )
 
 
@@ -220,7 +252,7 @@ def build_workbook(data: PackData) -> bytes:
         ),
         "text": book.add_format({}),
     }
-    tables = {**data.tables, "_quarantine": data.quarantine}
+    tables = {**data.tables, "_quarantine": data.quarantine, "_landing_files": data.landing_files}
     if data.file_loads is not None:
         tables["_file_loads"] = data.file_loads
     written = [

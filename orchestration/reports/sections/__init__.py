@@ -21,6 +21,7 @@ from orchestration.reports.sections import (
     deficit,
     dsg_plan,
     exclusions,
+    forecast,
     impact,
     placements,
     quality,
@@ -30,6 +31,7 @@ from orchestration.reports.sections.common import SectionSpec
 
 SECTIONS: tuple[SectionSpec, ...] = (
     budget.SECTION,
+    forecast.SECTION,
     spend.SECTION,
     cost.SECTION,
     placements.SECTION,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from orchestration.reports.content import Column, Section
+from orchestration.reports.content import Column, Section, Table
 from orchestration.reports.data import PackData
 from orchestration.reports.disclosure import MARKERS
 from orchestration.reports.labels import COMPARATORS, comparator_name, measure_name, s251_name
@@ -61,9 +61,10 @@ def build(data: PackData, section: Section) -> Section:
     frame = frame.assign(_line=frame["s251_line"].fillna(""))
     latest = frame.groupby(["measure", "_line"])["period"].transform("max")
     wide = _wide(frame[frame["period"] == latest])
+    neighbours = neighbours_table(data)
     section.paragraphs.append(
-        "Published DfE figures; statistical neighbours are the mean of the LA's documented neighbours. "
-        "Rank 1 = the highest value among the LA and its neighbours. "
+        "Published DfE figures; statistical neighbours (listed below) are shown as the mean of their "
+        "figures, each neighbour counted once. Rank 1 = the highest value among the LA and its neighbours. "
         "Source: DfE, Open Government Licence v3.0."
     )
     comparator_labels = {**{c: comparator_name(c) for c in COMPARATORS}, "la": data.la_name or "This LA"}
@@ -92,7 +93,42 @@ def build(data: PackData, section: Section) -> Section:
                 within=KEYS if kind == "count" else (),
             )
         )
+    if neighbours is not None:
+        section.tables.append(neighbours)
     return section
+
+
+def neighbours_table(data: PackData) -> Table | None:
+    """The LA's statistical neighbours in order, with their region, distance and how they were chosen."""
+    areas = data.table("statistical_neighbours")
+    needed = {"neighbour_role", "neighbour_rank", "area_name", "region_name", "selection", "selection_method"}
+    if areas is None or areas.empty or not needed <= set(areas.columns):
+        return None
+    neighbours = areas[areas["neighbour_role"] == "neighbour"].sort_values("neighbour_rank")
+    if neighbours.empty:
+        return None
+    selection = str(neighbours["selection"].iloc[0])
+    chosen = SELECTIONS.get(selection, selection)
+    return public_table(
+        f"Statistical neighbours of {data.la_name or 'this LA'} ({chosen})",
+        neighbours.assign(distance=pd.to_numeric(neighbours.get("profile_distance"), errors="coerce")),
+        [
+            Column("neighbour_rank", "Order", "count"),
+            Column("area_name", "Local authority"),
+            Column("region_name", "Region"),
+            Column("distance", "Distance from this LA's profile", "estimate"),
+        ],
+        rules=data.rules,
+        note=f"{neighbours['selection_method'].iloc[0]} Distance: root mean square of the differences, in "
+        "standard deviations across all LAs, over the published profile indicators (0 = the same "
+        "profile; x = an indicator is missing).",
+    )
+
+
+SELECTIONS = {
+    "listed": "listed in this installation's configuration",
+    "computed": "computed: the nearest by published profile",
+}
 
 
 SECTION = SectionSpec("benchmarks", "Benchmarks against England and neighbours", build)

@@ -37,6 +37,33 @@ FROM_THIS_YEARS_SPEND = [
 """Figures of a line that give back its spend to date, so they are `c` wherever its actual is."""
 
 
+SNAPSHOT_STALE_AFTER_MONTHS = 3
+"""The marts call a snapshot stale when it is more than this many months older than the forecast's month."""
+
+
+def forecast_quality_warning(data: PackData) -> str | None:
+    """A warning in words when the forecast as at the pack's month has no recent placements snapshot."""
+    forecasts = data.table("budget_vs_outturn")
+    if forecasts is None or "forecast_quality" not in forecasts:
+        return None
+    current = forecasts[forecasts["as_at_month"] == data.month]
+    qualities = set(current["forecast_quality"].dropna().astype(str))
+    when = month_label(data.month)
+    if "no_snapshot" in qualities:
+        return (
+            f"Warning: no placements snapshot was taken in or before {when}, so the forecast counts no "
+            "placement commitments and no growth: it is far too low and should not be relied on."
+        )
+    if "stale_snapshot" in qualities:
+        snapshots = current.get("placements_snapshot_month", pd.Series(dtype=object)).dropna()
+        taken = f" ({month_label(str(snapshots.max()))})" if not snapshots.empty else ""
+        return (
+            f"Warning: the newest placements snapshot{taken} is more than {SNAPSHOT_STALE_AFTER_MONTHS} "
+            f"months older than {when}, so placements that started or ended since are not in the forecast."
+        )
+    return None
+
+
 def current_budget_lines(data: PackData) -> pd.DataFrame:
     """The budget_vs_outturn rows of the pack's year as at its month: one per s251 line."""
     frame = require(data, "budget_vs_outturn", BUDGET_COLUMNS, "Forecast outturn")
@@ -136,6 +163,9 @@ def build(data: PackData, section: Section) -> Section:
     budget, forecast = (
         float(table.loc[is_total, c].iloc[0]) for c in ("budget_gbp", "forecast_with_growth_gbp")
     )
+    warning = forecast_quality_warning(data)
+    if warning:
+        section.paragraphs.append(warning)
     gap = why_the_gap(data, budget, forecast)
     if gap:
         section.paragraphs.append(gap)
