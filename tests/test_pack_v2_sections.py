@@ -208,8 +208,9 @@ def test_data_quality_lists_ledger_months_not_reconciled_to_a_control_total(pack
 def test_soft_warnings_get_a_column_only_when_the_gate_records_them():
     files = pack_marts_v2.landing_files()
     without, with_warnings = Section("quality", "Data quality"), Section("quality", "Data quality")
-    landing_file_outcomes(PackData(MONTH, "2025-26", "2025/26", landing_files=files), without)
-    warned = files.assign(warnings=[["2 amounts over £1m"], None, None, None])
+    none_warned = files.assign(warnings=[[], [], [], []])
+    landing_file_outcomes(PackData(MONTH, "2025-26", "2025/26", landing_files=none_warned), without)
+    warned = files.assign(warnings=[["2 amounts over £1m"], [], [], []])
     landing_file_outcomes(PackData(MONTH, "2025-26", "2025/26", landing_files=warned), with_warnings)
 
     assert [column.label for column in without.tables[0].columns][-1] == "Why"

@@ -759,6 +759,7 @@ def make_pack_home(home: Path, marts: tuple[str, ...] | None = None, scale: floa
         outcomes = pack_marts_v2.landing_files()  # noqa: F841
         connection.execute("create schema quality")
         connection.execute("create table quality.landing_files as select * from outcomes")
+        connection.execute("alter table quality.landing_files add column warnings varchar[]")
         connection.execute(
             "create table raw.placements as select ? as placement_id, ? as pupil_pseudonym, "
             "61000.0 as annual_cost_gbp",

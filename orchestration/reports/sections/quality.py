@@ -85,7 +85,7 @@ OUTCOME_WORDS = {
     "ignored": "ignored",
 }
 WARNINGS_COLUMN = "warnings"
-"""A column the quality gate may add to each file's outcome (soft warnings): shown when it is there."""
+"""The quality gate's soft warnings of each file's outcome: a column of the table when any file has one."""
 
 
 def _refused_rules(data: PackData) -> dict[str, str]:
@@ -132,7 +132,8 @@ def landing_file_outcomes(data: PackData, section: Section) -> None:
     ]
     if WARNINGS_COLUMN in frame:
         frame[WARNINGS_COLUMN] = frame[WARNINGS_COLUMN].map(_warnings_text)
-        columns.append(Column(WARNINGS_COLUMN, "Warnings"))
+        if frame[WARNINGS_COLUMN].str.len().gt(0).any():
+            columns.append(Column(WARNINGS_COLUMN, "Warnings"))
     counts = frame["outcome"].value_counts()
     section.paragraphs.append(
         "At the latest run: "
