@@ -19,8 +19,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from analyses.outcomes import OUTCOMES
+from orchestration.settings import OUTCOMES_CATALOGUE_FILE
 
-CATALOGUE_FILE = Path(__file__).resolve().parent.parent / "config" / "outcomes_framework.yaml"
+CATALOGUE_FILE = OUTCOMES_CATALOGUE_FILE
 
 Unit = Literal["percent", "rate_per_100", "ratio", "count", "gbp", "days"]
 PeriodType = Literal["academic_year", "financial_year", "month"]

@@ -1,0 +1,19 @@
+"""The outcomes framework catalogue (`config/outcomes_framework.yaml`) as a table, one row per indicator.
+
+A Python model rather than a seed, so the YAML stays the one place an indicator is defined: it is read
+through the same pydantic model the quality gate uses, and a bad catalogue fails this model with the
+file and key at fault. `pool_below_count` is the installation's `disclosure.min_count` (`highneeds.yaml`):
+a period whose count is below it is pooled over three years in `outcomes_tracker`.
+"""
+
+import pandas as pd
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from orchestration.outcomes_framework import read_catalogue
+    from orchestration.settings import Settings
+
+    catalogue = pd.DataFrame(read_catalogue().rows())
+    catalogue["pool_below_count"] = Settings.from_env().config.disclosure.min_count
+    return catalogue
