@@ -58,7 +58,7 @@ final as (
         placement_start,
         placement_end,
         end_reason,
-        placement_end between year_first_day and year_last_day as ended_in_year,
+        coalesce(placement_end between year_first_day and year_last_day, false) as ended_in_year,
         case when placement_end between year_first_day and year_last_day
             then date_diff('day', placement_start, placement_end) + 1
         end as length_of_stay_days,
