@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from expectations.conform import ConformedTable
+from expectations.outcome_indicators import add_indicator_columns
 from orchestration.contract import CHARACTERISTICS_BY_GROUP, Dataset
 from orchestration.parsing.reading import SOURCE_ROW
 from orchestration.parsing.values import PARSERS, money_to_pence
@@ -84,6 +85,8 @@ def validation_frame(dataset: Dataset, conformed: ConformedTable, file_numbers: 
         frame["period_first_day"] = pd.to_datetime(frame[value_column("period")] + "-01", errors="coerce")
     if dataset.name == "school_outcomes":
         frame[CHARACTERISTIC_PAIR] = frame["characteristic_group"] + ": " + frame["characteristic"]
+    if dataset.name == "outcome_indicators":
+        frame = add_indicator_columns(frame)
     return frame
 
 
