@@ -16,7 +16,11 @@ VALUE_MIN = "indicator_value_min"
 VALUE_MAX = "indicator_value_max"
 PERIOD_EXPECTED = "period_expected"
 """Blank when the period is of the indicator's kind (or cannot be judged); else the kind it should be."""
-_PERIOD_WORDS = {"academic_year": "an academic year", "financial_year": "a financial year", "month": "a month"}
+_PERIOD_WORDS = {
+    "academic_year": "an academic year",
+    "financial_year": "a financial year",
+    "month": "a month",
+}
 
 
 def indicator_ids() -> list[str]:
@@ -42,9 +46,7 @@ def add_indicator_columns(frame: pd.DataFrame) -> pd.DataFrame:
         item = indicators.get(indicator_id) if isinstance(indicator_id, str) else None
         fits = item is None or not isinstance(period, str) or PERIOD_PATTERNS[item.period_type].match(period)
         expected.append(
-            None
-            if fits
-            else f"{_PERIOD_WORDS[item.period_type]} like {PERIOD_EXAMPLES[item.period_type]}"  # type: ignore[union-attr]
+            None if fits else f"{_PERIOD_WORDS[item.period_type]} like {PERIOD_EXAMPLES[item.period_type]}"  # type: ignore[union-attr]
         )
     frame[PERIOD_EXPECTED] = pd.array(expected, dtype="string")
     return frame

@@ -416,7 +416,7 @@ def _school_outcomes_rules() -> list:
 
 
 def _outcome_indicators_rules() -> list:
-    """A supplied indicator is held to the outcomes framework catalogue (`expectations/outcome_indicators.py`)."""
+    """Supplied indicators held to the outcomes catalogue (see `expectations/outcome_indicators.py`)."""
     return [
         _expect(
             gxe.ExpectColumnValuesToBeInSet,

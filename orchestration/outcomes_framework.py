@@ -62,7 +62,9 @@ def period_start(period: str, period_type: str) -> float:
     """
     match = PERIOD_PATTERNS[period_type].match(period)
     if match is None:
-        raise ValueError(f"{period!r} is not a {period_type.replace('_', ' ')} like {PERIOD_EXAMPLES[period_type]}")
+        raise ValueError(
+            f"{period!r} is not a {period_type.replace('_', ' ')} like {PERIOD_EXAMPLES[period_type]}"
+        )
     year, second = int(match[1]), int(match[2])
     if period_type == "month":
         return year + (second - 1) / 12
@@ -77,7 +79,8 @@ class RagRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     behind_within: float = Field(
-        ge=0, description="worse than the trajectory by at most this much (in the unit): behind, not off track"
+        ge=0,
+        description="worse than the trajectory by at most this much (in the unit): behind, not off track",
     )
     min_denominator: float = Field(
         default=0, ge=0, description="a period whose denominator is below this is rated insufficient_data"
@@ -121,13 +124,19 @@ class Indicator(BaseModel):
             raise ValueError("give a name, or an impact_outcome whose name is used")
         for key in ("baseline_year", "target_year"):
             period_start(getattr(self, key), self.period_type)
-        if period_start(self.target_year, self.period_type) <= period_start(self.baseline_year, self.period_type):
-            raise ValueError(f"target_year {self.target_year} must come after baseline_year {self.baseline_year}")
+        if period_start(self.target_year, self.period_type) <= period_start(
+            self.baseline_year, self.period_type
+        ):
+            raise ValueError(
+                f"target_year {self.target_year} must come after baseline_year {self.baseline_year}"
+            )
         low, high = UNIT_RANGES[self.unit]
         for key in ("target", "baseline_value"):
             value = getattr(self, key)
             if value is not None and (value < low or (high is not None and value > high)):
-                raise ValueError(f"{key} {value} is outside the range of a {self.unit} ({low:g} to {high or '∞'})")
+                raise ValueError(
+                    f"{key} {value} is outside the range of a {self.unit} ({low:g} to {high or '∞'})"
+                )
         return self
 
     @property

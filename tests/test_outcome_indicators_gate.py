@@ -21,11 +21,22 @@ from tests.support.pipeline import query, settings_for
 DATASET = DATASETS["outcome_indicators"]
 GOOD_ROWS = [
     # a percentage with its counts, a count, a monthly percentage
-    {"indicator_id": "workforce_trained_pct", "period": "2024/25", "value": "62.5", "numerator": "125",
-     "denominator": "200", "note": "training register"},
+    {
+        "indicator_id": "workforce_trained_pct",
+        "period": "2024/25",
+        "value": "62.5",
+        "numerator": "125",
+        "denominator": "200",
+        "note": "training register",
+    },
     {"indicator_id": "graduated_pathway_reviews", "period": "2024-25", "value": "940"},
-    {"indicator_id": "ehc_plans_within_20_weeks_pct", "period": "2025-03", "value": "48.0", "numerator": "24",
-     "denominator": "50"},
+    {
+        "indicator_id": "ehc_plans_within_20_weeks_pct",
+        "period": "2025-03",
+        "value": "48.0",
+        "numerator": "24",
+        "denominator": "50",
+    },
 ]
 
 
@@ -59,7 +70,9 @@ def test_good_monthly_and_whole_deliveries_both_load(workspace: Settings) -> Non
 
 def test_an_indicator_the_catalogue_does_not_have_is_refused_naming_its_row(workspace: Settings) -> None:
     problem = refused_problem(
-        workspace, [{"indicator_id": "school_dinners_pct", "period": "2024/25", "value": "50"}], "unknown_indicator"
+        workspace,
+        [{"indicator_id": "school_dinners_pct", "period": "2024/25", "value": "50"}],
+        "unknown_indicator",
     )
     assert problem.column == "indicator_id" and problem.rows == (3,)  # header is line 1, then two rows
     assert "school_dinners_pct" in problem.message and "config/outcomes_framework.yaml" in problem.message
@@ -81,14 +94,23 @@ def test_a_value_outside_its_units_range_is_refused(workspace: Settings, row: di
 
 
 def test_a_numerator_larger_than_its_denominator_is_refused(workspace: Settings) -> None:
-    row = {"indicator_id": "family_survey_kept_informed_pct", "period": "2024-25", "value": "50",
-           "numerator": "61", "denominator": "60"}
+    row = {
+        "indicator_id": "family_survey_kept_informed_pct",
+        "period": "2024-25",
+        "value": "50",
+        "numerator": "61",
+        "denominator": "60",
+    }
     problem = refused_problem(workspace, [row], "numerator_exceeds_denominator")
     assert problem.column == "numerator" and problem.rows == (3,)
     assert "61 of 60" in problem.message
 
 
 def test_a_period_of_another_kind_than_the_indicators_is_refused(workspace: Settings) -> None:
-    row = {"indicator_id": "workforce_trained_pct", "period": "2024-25", "value": "60"}  # academic, not financial
+    row = {
+        "indicator_id": "workforce_trained_pct",
+        "period": "2024-25",
+        "value": "60",
+    }  # academic, not financial
     problem = refused_problem(workspace, [row], "period_not_of_indicator_kind")
     assert problem.column == "period" and "needs an academic year like 2025/26" in problem.message

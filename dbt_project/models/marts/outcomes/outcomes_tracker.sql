@@ -91,9 +91,9 @@ with_plan as (
         catalogue.min_denominator,
         catalogue.comparator as comparator_kind,
         coalesce(
-            catalogue.baseline_value,
             max(values_used.value) filter (where values_used.period = catalogue.baseline_year)
-                over (partition by values_used.indicator_id)
+                over (partition by values_used.indicator_id),
+            catalogue.baseline_value
         ) as baseline
     from values_used
     inner join catalogue on values_used.indicator_id = catalogue.indicator_id
