@@ -31,6 +31,7 @@ from orchestration.reports.workbook import MONEY_FORMAT
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
 from tests.conftest import DEMO_LATEST_MONTH, DemoRun
+from tests.support import outcome_marts
 
 MONTH = "2025-10"
 FINANCIAL_YEAR = "2025-26"
@@ -677,6 +678,8 @@ MART_BUILDERS = {
     "dsg_blocks": _dsg_blocks,
     "ehcp_population_trend": _ehcp_population_trend,
     "mitigation_tracker": _mitigation_tracker,
+    "outcomes_tracker": outcome_marts.outcomes_tracker,
+    "ap_outcomes": outcome_marts.ap_outcomes,
 }
 
 

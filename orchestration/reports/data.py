@@ -37,6 +37,8 @@ MART_NAMES = (
     "ehcp_population",
     "ehcp_population_trend",
     "mitigation_tracker",
+    "outcomes_tracker",
+    "ap_outcomes",
 )
 FILE_LOADS_TABLE = "raw._file_loads"
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -114,6 +116,7 @@ def _as_at_filter(name: str, month: str) -> tuple[str, list[str]]:
         "dsg_blocks": ("financial_year <= ?", [financial_year]),
         "ehcp_population": ("snapshot_month <= ?", [month]),
         "ehcp_population_trend": ("snapshot_month <= ?", [month]),
+        "ap_outcomes": ("academic_year <= ?", [academic_year]),
     }
     return filters.get(name, ("true", []))
 

@@ -196,3 +196,17 @@ def outcome_unit(outcome: object) -> str:
     _name, unit, ehcp = _outcome_parts(outcome)
     pupils = "pupils with an EHC plan" if ehcp else "pupils"
     return unit.format(pupils=pupils, of_pupils=" of pupils with an EHC plan" if ehcp else "")
+
+
+OUTCOME_STATUSES = {
+    "on_track": "✔ On track",
+    "behind": "▲ Behind",
+    "off_track": "✖ Off track",
+    "insufficient_data": "… Not enough data",
+}
+"""An outcomes indicator's rating as a symbol and words, so the dashboard never relies on colour."""
+
+
+def outcome_status_name(rag: object) -> str:
+    """`off_track` → `✖ Off track`."""
+    return OUTCOME_STATUSES.get(str(rag), sentence_start(words(rag)))

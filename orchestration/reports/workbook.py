@@ -79,6 +79,18 @@ SHEETS = (
     SheetSpec("event_study", "Event study", "Effects term by term around each programme's start"),
     SheetSpec("_file_loads", "File loads", "Every landing file loaded into the warehouse"),
     SheetSpec("_quarantine", "Quarantine", "Landing files refused, with the rules they broke"),
+    SheetSpec(
+        "outcomes_tracker",
+        "Outcomes tracker",
+        "Every outcomes framework indicator in every period: value, counts, baseline, target, trajectory, "
+        "rating and published comparator",
+    ),
+    SheetSpec(
+        "ap_outcomes",
+        "AP outcomes",
+        "Alternative provision by provider and academic year: children, stays, cost, returns to mainstream "
+        "and funnel-plot limits",
+    ),
 )
 
 

@@ -83,6 +83,11 @@ with_plan as (
     select
         values_used.*,
         catalogue.priority,
+        catalogue.priority_name,
+        catalogue.indicator_name,
+        catalogue.source,
+        catalogue.unit,
+        catalogue.period_type,
         catalogue.direction,
         catalogue.target,
         catalogue.target_start,
@@ -139,6 +144,12 @@ final as (
 
         -- the framework
         cast(rated.priority as integer) as priority,
+        rated.priority_name,
+        rated.indicator_name,
+        rated.source,
+        rated.unit,
+        rated.period_type,
+        rated.direction,
 
         -- the figure
         cast(rated.value as double) as value,

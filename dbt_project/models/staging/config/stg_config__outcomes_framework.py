@@ -14,6 +14,9 @@ def model(dbt, session):
     from orchestration.outcomes_framework import read_catalogue
     from orchestration.settings import Settings
 
-    catalogue = pd.DataFrame(read_catalogue().rows())
+    # typed, so a column the catalogue leaves blank everywhere (baseline_value) is still a number
+    catalogue = pd.DataFrame(read_catalogue().rows()).astype(
+        {"baseline_value": "float64", "value_max": "float64", "comparator": "object"}
+    )
     catalogue["pool_below_count"] = Settings.from_env().config.disclosure.min_count
     return catalogue
