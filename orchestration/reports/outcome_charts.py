@@ -28,7 +28,7 @@ class Sparklines:
 
 
 def indicator_trends(tracker: pd.DataFrame, latest: pd.DataFrame) -> Sparklines:
-    """One panel per indicator of `latest` (in its order), from the tracker's periods (values already public)."""
+    """One panel per indicator of `latest`, in its order, from the tracker (values already made public)."""
     rows = math.ceil(len(latest) / COLUMNS)
     figure = _figure(width=10.0, height=1.75 * rows + 0.4)
     grid = figure.subplots(rows, COLUMNS, squeeze=False)
