@@ -29,7 +29,7 @@ from tests.test_report_pack import MONTH, SMALL_COUNTY, make_pack_home
 
 pytestmark = pytest.mark.browser
 
-WINDOW = (1280, 12000)
+WINDOW = (1280, 16000)
 """Tall enough for the whole pack in one screenshot; both runs use it, so the layout is the same."""
 
 
