@@ -6,6 +6,9 @@ file and key at fault. `pool_below_count` is the installation's `disclosure.min_
 a period whose count is below it is pooled over three years in `outcomes_tracker`.
 """
 
+import os
+from pathlib import Path
+
 import pandas as pd
 
 
@@ -18,5 +21,7 @@ def model(dbt, session):
     catalogue = pd.DataFrame(read_catalogue().rows()).astype(
         {"baseline_value": "float64", "value_max": "float64", "comparator": "object"}
     )
-    catalogue["pool_below_count"] = Settings.from_env().config.disclosure.min_count
+    # the warehouse dbt writes is <home>/warehouse.duckdb: that home's highneeds.yaml (or $HIGHNEEDS_CONFIG)
+    home = Path(os.environ["HIGHNEEDS_WAREHOUSE"]).parent
+    catalogue["pool_below_count"] = Settings.from_env(home=home).config.disclosure.min_count
     return catalogue
