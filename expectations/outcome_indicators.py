@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from orchestration.outcomes_framework import PERIOD_EXAMPLES, PERIOD_PATTERNS, shipped_catalogue
+from orchestration.outcomes_framework import PERIOD_EXAMPLES, PERIOD_PATTERNS, UNIT_RANGES, shipped_catalogue
 
 VALUE_MIN = "indicator_value_min"
 VALUE_MAX = "indicator_value_max"
@@ -34,19 +34,17 @@ def add_indicator_columns(frame: pd.DataFrame) -> pd.DataFrame:
     An unknown indicator gets no range and no expected period: it is refused for its id alone.
     """
     indicators = shipped_catalogue().indicators
-    bounds = {
-        indicator_id: (row["value_min"], row["value_max"], row["period_type"])
-        for indicator_id, row in ((r["indicator_id"], r) for r in shipped_catalogue().rows())
-    }
-    known = frame["indicator_id"].map(lambda i: bounds.get(i) if isinstance(i, str) else None)
-    frame[VALUE_MIN] = pd.array([b[0] if b else None for b in known], dtype="Float64")
-    frame[VALUE_MAX] = pd.array([b[1] if b else None for b in known], dtype="Float64")
+    units = [
+        indicators[i].unit if isinstance(i, str) and i in indicators else None for i in frame["indicator_id"]
+    ]
+    frame[VALUE_MIN] = pd.array([UNIT_RANGES[u][0] if u else None for u in units], dtype="Float64")
+    frame[VALUE_MAX] = pd.array([UNIT_RANGES[u][1] if u else None for u in units], dtype="Float64")
     expected = []
     for indicator_id, period in zip(frame["indicator_id"], frame["period"], strict=True):
         item = indicators.get(indicator_id) if isinstance(indicator_id, str) else None
-        fits = item is None or not isinstance(period, str) or PERIOD_PATTERNS[item.period_type].match(period)
-        expected.append(
-            None if fits else f"{_PERIOD_WORDS[item.period_type]} like {PERIOD_EXAMPLES[item.period_type]}"  # type: ignore[union-attr]
-        )
+        if item is None or not isinstance(period, str) or PERIOD_PATTERNS[item.period_type].match(period):
+            expected.append(None)
+        else:
+            expected.append(f"{_PERIOD_WORDS[item.period_type]} like {PERIOD_EXAMPLES[item.period_type]}")
     frame[PERIOD_EXPECTED] = pd.array(expected, dtype="string")
     return frame

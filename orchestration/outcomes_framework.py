@@ -10,7 +10,9 @@ second definition here. Import-light on purpose (pydantic and yaml only): the ga
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -232,10 +234,8 @@ def read_catalogue(path: Path = CATALOGUE_FILE) -> OutcomesFramework:
         raise CatalogueError("\n".join(lines)) from None
 
 
-def _suggest(value: str, choices: object) -> str:
-    import difflib
-
-    near = difflib.get_close_matches(value, list(choices), n=1)  # type: ignore[call-overload]
+def _suggest(value: str, choices: Iterable[str]) -> str:
+    near = difflib.get_close_matches(value, list(choices), n=1)
     return f"; did you mean {near[0]!r}?" if near else ""
 
 
