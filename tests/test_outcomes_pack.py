@@ -6,6 +6,7 @@ first indicator's latest numerator 3 (below min_count 5), and one AP provider wi
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -39,8 +40,25 @@ def test_the_dashboard_names_all_nine_priorities_and_rates_in_words_not_colour(h
     assert len(indicators.rows) == len(shipped_catalogue().indicators) == 20
     statuses = {row[5] for row in indicators.rows}
     assert statuses == {"✔ On track", "▲ Behind", "✖ Off track", "… Not enough data"}
-    # the lead sentence counts the ratings: five of each in the hand-made tracker
-    assert "5 on track, 5 behind, 5 off track, 5 not enough data" in dashboard.paragraphs[0]
+    # the hand-made tracker rates period `step` of indicator `position` RAGS[(position + step) % 4]; the
+    # latest complete period at 2025-10 is step 3, except 2025-26 (in progress): step 2, 2024-25
+    expected = Counter(
+        outcome_marts.RAGS[(position + (2 if item.period_type == "financial_year" else 3)) % 4]
+        for position, item in enumerate(shipped_catalogue().indicators.values())
+    )
+    counts = ", ".join(
+        f"{expected[rag]} {words}"
+        for rag, words in (
+            ("on_track", "on track"),
+            ("behind", "behind"),
+            ("off_track", "off track"),
+            ("insufficient_data", "not enough data"),
+        )
+        if expected[rag]
+    )
+    assert dashboard.paragraphs[0].endswith(f"nine priorities: {counts}.")
+    (reviews,) = [row for row in indicators.rows if row[0] == "Graduated pathway reviews completed"]
+    assert reviews[3] == "2024-25"  # 2025-26 is still in progress at 2025-10
     (trends,) = dashboard.charts
     assert trends.name == "outcome_trends" and trends.png.startswith(b"\x89PNG")
     assert trends.alt.startswith("20 small line charts")

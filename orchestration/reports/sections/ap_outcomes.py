@@ -37,7 +37,7 @@ COLUMNS = [
     Column("provider", "Provider"),
     Column("children", "Children placed", "count"),
     Column("placements_ended", "Placements ended", "count"),
-    Column("mean_days", "Mean stay (days)", "number"),
+    Column("mean_days", "Mean stay (days)", "count"),
     Column("cost_per_placement_gbp", "Cost per placement", "money"),
     Column("returned_to_mainstream_pct", "Returned to mainstream", "pct"),
     Column("moved_to_specialist_pct", "Moved to special or independent", "pct"),

@@ -71,24 +71,41 @@ def format_in_unit(value: object, unit: str) -> str:
     return f"{number:,.0f}"
 
 
+def period_months(period: str, kind: str) -> tuple[int, int]:
+    """The first and last month of a period, as year × 12 + month − 1 (September-August, April-March)."""
+    year = int(period[:4])
+    if kind == "month":
+        month = year * 12 + int(period[5:7]) - 1
+        return month, month
+    first = year * 12 + (8 if kind == "academic_year" else 3)
+    return first, first + 11
+
+
 def as_at(tracker: pd.DataFrame, month: str) -> pd.DataFrame:
-    """The periods that had begun by the pack's month (a past pack shows only what was known then)."""
-    month_start = period_start(month, "month")
-    begun = [
-        bool(PERIOD_PATTERNS[kind].match(str(period))) and period_start(str(period), kind) <= month_start
+    """The periods that had begun by the pack's month (a past pack shows only what was known then), each
+    marked complete once its last month is in."""
+    pack_month = period_months(month, "month")[0]
+    spans = [
+        period_months(str(period), kind)
+        if PERIOD_PATTERNS[kind].match(str(period))
+        else (pack_month + 1,) * 2
         for period, kind in zip(tracker["period"], tracker["period_type"], strict=True)
     ]
-    return tracker[begun]
+    marked = tracker.assign(
+        is_complete=[last <= pack_month for _, last in spans], _first=[first for first, _ in spans]
+    )
+    return marked[marked["_first"] <= pack_month].drop(columns="_first")
 
 
 def latest_values(tracker: pd.DataFrame) -> pd.DataFrame:
-    """Each indicator's latest period with a value, in the catalogue's order."""
+    """Each indicator's latest complete period with a value (a year in progress would compare part of a
+    year with a whole-year target), else its latest period with one; in the catalogue's order."""
     order = {indicator_id: position for position, indicator_id in enumerate(shipped_catalogue().indicators)}
     with_value = tracker[numbers(tracker["value"]).notna()].copy()
     with_value["_start"] = [
         period_start(str(p), k) for p, k in zip(with_value["period"], with_value["period_type"], strict=True)
     ]
-    latest = with_value.sort_values("_start").groupby("indicator_id", sort=False).tail(1)
+    latest = with_value.sort_values(["is_complete", "_start"]).groupby("indicator_id", sort=False).tail(1)
     latest["_order"] = latest["indicator_id"].map(order)
     return latest.sort_values(["priority", "_order"]).reset_index(drop=True)
 
@@ -134,7 +151,8 @@ def _dashboard_table(latest: pd.DataFrame, tracker: pd.DataFrame, data: PackData
         for i, unit in zip(frame["indicator_id"], frame["unit"], strict=True)
     ]
     note = (
-        "Latest: the most recent period with a value. Status compares it with the straight line from the "
+        "Latest: the most recent complete period with a value (a period in progress only when none is "
+        "complete). Status compares it with the straight line from the "
         "strategy's baseline to its target: on track (no worse), behind (worse by no more than the "
         "catalogue allows), off track, or not enough data (before the baseline year, or too few counted). "
         f"{SUPPRESSED} = fewer than {data.rules.min_count} counted. Definitions: docs/outcomes-framework.md."
