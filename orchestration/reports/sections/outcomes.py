@@ -214,7 +214,12 @@ def build(data: PackData, section: Section) -> Section:
         )
     section.tables.append(_priorities_table(latest))
     section.tables.append(_dashboard_table(latest, tracker, data))
-    shown = tracker[tracker["indicator_id"].isin(latest["indicator_id"])].copy()
+    # the trend of complete periods (the table's latest value is the last point), a suppressed value a gap
+    complete = set(tracker.loc[tracker["is_complete"], "indicator_id"])
+    shown = tracker[
+        tracker["indicator_id"].isin(latest["indicator_id"])
+        & (tracker["is_complete"] | ~tracker["indicator_id"].isin(complete))
+    ].copy()
     shown.loc[is_small_count(shown["numerator"], data.rules).to_numpy(), "value"] = float("nan")
     drawn = indicator_trends(shown, latest)
     section.charts.append(
