@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from expectations.conform import ConformedTable
+from expectations.outcome_indicators import add_indicator_columns
 from orchestration.contract import CHARACTERISTICS_BY_GROUP, Dataset
 from orchestration.parsing.reading import SOURCE_ROW
 from orchestration.parsing.values import PARSERS, money_to_pence
@@ -86,6 +87,8 @@ def validation_frame(
         _add_ledger_columns(frame, pd.Series(file_months, index=index, dtype="str"))
     if dataset.name == "school_outcomes":
         frame[CHARACTERISTIC_PAIR] = frame["characteristic_group"] + ": " + frame["characteristic"]
+    if dataset.name == "outcome_indicators":
+        frame = add_indicator_columns(frame)
     return frame
 
 

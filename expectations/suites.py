@@ -34,6 +34,7 @@ from great_expectations.expectations.row_conditions import Column as RowColumn
 
 from expectations.custom import ExpectColumnValuesToBeValidUpns
 from expectations.frames import CHARACTERISTIC_PAIR, ROW_KEY, SCHOOL_OUTCOME_COUNTS, value_column
+from expectations.outcome_indicators import PERIOD_EXPECTED, VALUE_MAX, VALUE_MIN, indicator_ids
 from expectations.rules import (
     CONTROL_TOTAL_TOLERANCE_GBP,
     FORMULA_START_REGEX,
@@ -546,6 +547,62 @@ def _dsg_block_outturn_rules() -> list:
     ]
 
 
+def _outcome_indicators_rules() -> list:
+    """Supplied indicators held to the outcomes catalogue (see `expectations/outcome_indicators.py`)."""
+    return [
+        _expect(
+            gxe.ExpectColumnValuesToBeInSet,
+            rule="unknown_indicator",
+            about="indicator_id",
+            column="indicator_id",
+            value_set=indicator_ids(),
+            message="{count} [row names an indicator|rows name indicators] the outcomes framework does not "
+            "have ({examples}): use an indicator_id of config/outcomes_framework.yaml, or add the indicator "
+            "there first",
+        ),
+        *(
+            _expect(
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB,
+                rule="value_outside_unit_range",
+                about="value",
+                column_A=column_a,
+                column_B=column_b,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                example="{indicator_id} {period}: {value}",
+                message="{count} [value is|values are] outside [its|their] indicator's unit ({examples}): a "
+                "percentage lies between 0 and 100; counts, rates, ratios, money and days are 0 or more",
+            )
+            for column_a, column_b in ((value_column("value"), VALUE_MIN), (VALUE_MAX, value_column("value")))
+        ),
+        _expect(
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB,
+            rule="numerator_exceeds_denominator",
+            about="numerator",
+            column_A=value_column("denominator"),
+            column_B=value_column("numerator"),
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            example="{indicator_id} {period}: {numerator} of {denominator}",
+            message="{count} [row has a numerator|rows have numerators] larger than [its|their] denominator "
+            "({examples}): the numerator counts part of the denominator",
+        ),
+        *(
+            _not_negative(count, "a numerator or denominator counts something", rule="negative_count")
+            for count in ("numerator", "denominator")
+        ),
+        _expect(
+            gxe.ExpectColumnValuesToBeNull,
+            rule="period_not_of_indicator_kind",
+            about="period",
+            column=PERIOD_EXPECTED,
+            example="{indicator_id} {period}: needs {period_expected}",
+            message="{count} [period is|periods are] not of the kind [its|their] indicator is measured in "
+            "({examples})",
+        ),
+    ]
+
+
 _DATASET_RULES: dict[str, Callable[[], list]] = {
     "hn_ledger": _ledger_rules,
     "hn_budget": lambda: [_not_negative("amount_gbp", "budgets are positive amounts")],
@@ -566,6 +623,7 @@ _DATASET_RULES: dict[str, Callable[[], list]] = {
         _not_negative("target_saving_gbp", "a saving target is 0 or more"),
         _not_negative("delivered_saving_gbp", "a delivered saving is 0 or more (blank while not yet known)"),
     ],
+    "outcome_indicators": _outcome_indicators_rules,
 }
 
 

@@ -1,8 +1,9 @@
 """The dbt project as Dagster sees it: its manifest, made once per project version, outside the sources.
 
 `@dbt_assets` needs a manifest when the definitions load. `dbt parse` writes it into a cache folder named
-after a fingerprint of the project (every model, macro, seed, test and config file, the project's path and
-the dbt version): `$XDG_CACHE_HOME/highneeds/dbt-manifest/<fingerprint>/`, else under `~/.cache`. So an
+after a fingerprint of the project (every model, macro, seed, test and config file, the outcomes catalogue
+a Python model reads, the project's path and the dbt version):
+`$XDG_CACHE_HOME/highneeds/dbt-manifest/<fingerprint>/`, else under `~/.cache`. So an
 edited model is never served stale, nothing is ever written into `dbt_project/`, and every home, test and
 process shares one parse. `scripts/setup` makes it ahead of the first run.
 """
@@ -21,14 +22,16 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, OUTCOMES_CATALOGUE_FILE
 
 if TYPE_CHECKING:
     from dagster_dbt import DbtProject
 
 _PROJECT_FOLDERS = ("models", "macros", "seeds", "tests")
-_PROJECT_FILE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
+_PROJECT_FILE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md", ".py"}
 _PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
+_FILES_MODELS_READ = (OUTCOMES_CATALOGUE_FILE,)
+"""Files outside the project that a Python model reads: an edit to them rebuilds what is built from them."""
 LAUNCHER_NAME = "highneeds-dbt"
 """The console script (`orchestration/dbt_launcher.py`) that starts dbt so that it dies with its parent."""
 
@@ -46,6 +49,9 @@ def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
         files += (path for path in (project_dir / folder).rglob("*") if path.suffix in _PROJECT_FILE_SUFFIXES)
     for path in sorted(files):
         digest.update(f"{path.relative_to(project_dir)}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for path in _FILES_MODELS_READ:
+        digest.update(f"{path.name}\0".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:16]
 

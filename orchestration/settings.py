@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+OUTCOMES_CATALOGUE_FILE = PROJECT_ROOT / "config" / "outcomes_framework.yaml"
+"""The outcomes framework's indicators (`orchestration/outcomes_framework.py` reads it)."""
 PSEUDONYM_KEY_ENV = "HIGHNEEDS_PSEUDONYM_KEY"
 
 

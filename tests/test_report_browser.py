@@ -86,7 +86,13 @@ def test_chromium_draws_every_chart_of_the_pack(tmp_path: Path):
     parsed = _Charts()
     parsed.feed(dom)
     names = {chart["data-chart"] for chart in parsed.charts}
-    assert {"deficit_trajectory", "cost_per_placement_trend", "event_study", "spend_by_line"} <= names
+    assert {
+        "deficit_trajectory",
+        "cost_per_placement_trend",
+        "event_study",
+        "spend_by_line",
+        "outcome_trends",
+    } <= names
     assert parsed.body.get("data-charts-rendered") == str(len(parsed.charts)), (
         "the page's load script did not run"
     )

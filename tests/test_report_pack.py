@@ -31,7 +31,7 @@ from orchestration.reports.workbook import MONEY_FORMAT
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
 from tests.conftest import DEMO_LATEST_MONTH, DemoRun
-from tests.support import pack_marts_v2
+from tests.support import outcome_marts, pack_marts_v2
 
 MONTH = "2025-10"
 FINANCIAL_YEAR = "2025-26"
@@ -702,6 +702,8 @@ MART_BUILDERS = {
     "ledger_reconciliation": pack_marts_v2.ledger_reconciliation,
     "statistical_neighbours": pack_marts_v2.statistical_neighbours,
     "impact_balance": pack_marts_v2.impact_balance,
+    "outcomes_tracker": outcome_marts.outcomes_tracker,
+    "ap_outcomes": outcome_marts.ap_outcomes,
 }
 
 

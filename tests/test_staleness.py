@@ -139,7 +139,13 @@ def test_a_dbt_model_missing_from_the_warehouse_is_rebuilt(graph: dg.AssetGraph)
     without = WarehouseState(state.tables - {("marts", "exclusion_rates")}, {}, state.last_loaded)
     plan = plan_run(graph, _everything_built(graph), without, {})
     assert plan.stale[dg.AssetKey(["marts", "exclusion_rates"])] == "not in the warehouse"
-    assert _stale(plan) == {"marts/exclusion_rates", "reports/schools_forum_pack"}
+    # and what is built from it: the outcomes framework's derived indicators, their tracker, the pack
+    assert _stale(plan) == {
+        "marts/exclusion_rates",
+        "intermediate/int_outcome_indicators__derived",
+        "marts/outcomes_tracker",
+        "reports/schools_forum_pack",
+    }
 
 
 def test_an_empty_home_builds_everything(graph: dg.AssetGraph) -> None:

@@ -38,6 +38,7 @@ from orchestration.demo.ground_truth import ground_truth
 from orchestration.demo.interventions import assign_programmes, interventions_table
 from orchestration.demo.ledger import LedgerMonth, build_ledger_world, ledger_month, make_payees
 from orchestration.demo.messy import ACCOUNTING, PLAIN, THOUSANDS, UK_DATES, WITH_BOM, MessPlan
+from orchestration.demo.outcome_indicators import outcome_indicator_deliveries
 from orchestration.demo.outcomes import simulate_panel
 from orchestration.demo.placements import census_count, simulate_placements
 from orchestration.demo.schools import make_providers, make_schools
@@ -65,6 +66,7 @@ from orchestration.demo.writers import (
     write_ledger_control_totals,
     write_ledger_month,
     write_mitigations,
+    write_outcome_indicators,
     write_outcomes,
     write_schools,
 )
@@ -271,6 +273,9 @@ def generate_demo(
     count("dsg_block_outturn", path, write_dsg_block_outturn(path, figures, PLAIN))
     path = landing / "mitigations.csv"
     count("mitigations", path, write_mitigations(path, mitigations(latest, factor), PLAIN))
+    for delivery, indicator_rows in outcome_indicator_deliveries(latest, seed).items():
+        path = landing / (f"outcome_indicators_{delivery}.csv" if delivery else "outcome_indicators.csv")
+        count("outcome_indicators", path, write_outcome_indicators(path, indicator_rows, PLAIN))
 
     correction = _write_correction(landing, correction_month, seed)
     mess_files = {kind: name for kind, name in mess.describe().items() if (landing / name).exists()}

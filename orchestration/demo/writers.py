@@ -22,6 +22,7 @@ from orchestration.demo.forecast_inputs import CONTROL_TOTAL_SOURCE, Adjustment
 from orchestration.demo.formats import TEXT, dates, integers, money, repeat, text, write_csv
 from orchestration.demo.ledger import LedgerMonth
 from orchestration.demo.messy import BUDGET_TITLE, EXTRA_PLACEMENT_COLUMN, SCHOOLS_HEADER, FileStyle
+from orchestration.demo.outcome_indicators import IndicatorValue
 from orchestration.demo.outcomes import MEASURES, Panel, term_rows
 from orchestration.demo.placements import END_REASONS, LINES, PlacementWorld
 from orchestration.demo.timeline import (
@@ -263,3 +264,20 @@ def write_budget_xlsx(path: Path, rows: list[BudgetRow]) -> int:
     sheet.set_column(3, 4, 16)
     workbook.close()
     return len(rows)
+
+
+def write_outcome_indicators(path: Path, rows: list[IndicatorValue], style: FileStyle) -> int:
+    """Supplied outcomes-framework indicators: a count without a numerator leaves both counts blank."""
+
+    def counts(values: list[int | None]) -> pa.Array:
+        return text(["" if value is None else str(value) for value in values])
+
+    columns = [
+        text([r.indicator_id for r in rows]),
+        text([r.period for r in rows]),
+        text([f"{r.value:g}" for r in rows]),
+        counts([r.numerator for r in rows]),
+        counts([r.denominator for r in rows]),
+        text([r.note for r in rows]),
+    ]
+    return _write(path, _header("outcome_indicators"), columns, style)

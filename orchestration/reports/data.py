@@ -43,6 +43,8 @@ MART_NAMES = (
     "ledger_reconciliation",
     "statistical_neighbours",
     "impact_balance",
+    "outcomes_tracker",
+    "ap_outcomes",
 )
 FILE_LOADS_TABLE = "raw._file_loads"
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -124,6 +126,7 @@ def _as_at_filter(name: str, month: str) -> tuple[str, list[str]]:
         "forecast_accuracy": ("financial_year < ?", [financial_year]),
         "forecast_adjustments_applied": ("as_from_month <= ?", [month]),
         "ledger_reconciliation": ("ledger_month <= ?", [month]),
+        "ap_outcomes": ("academic_year <= ?", [academic_year]),
     }
     return filters.get(name, ("true", []))
 

@@ -190,3 +190,17 @@ def outcome_change_words(outcome: object) -> str:
     missed` (the outcome catalogue's)."""
     found = OUTCOMES.get(str(outcome))
     return found.change_words if found else outcome_unit(outcome)
+
+
+OUTCOME_STATUSES = {
+    "on_track": "✔ On track",
+    "behind": "▲ Behind",
+    "off_track": "✖ Off track",
+    "insufficient_data": "… Not enough data",
+}
+"""An outcomes indicator's rating as a symbol and words, so the dashboard never relies on colour."""
+
+
+def outcome_status_name(rag: object) -> str:
+    """`off_track` → `✖ Off track`."""
+    return OUTCOME_STATUSES.get(str(rag), sentence_start(words(rag)))

@@ -111,6 +111,18 @@ SHEETS = (
     SheetSpec(
         "impact_balance", "Impact balance", "Adopting against comparison schools before each programme"
     ),
+    SheetSpec(
+        "outcomes_tracker",
+        "Outcomes tracker",
+        "Every outcomes framework indicator in every period: value, counts, baseline, target, trajectory, "
+        "rating and published comparator",
+    ),
+    SheetSpec(
+        "ap_outcomes",
+        "AP outcomes",
+        "Alternative provision by provider and academic year: children, stays, cost, returns to mainstream "
+        "and funnel-plot limits",
+    ),
 )
 
 

@@ -15,6 +15,7 @@ from orchestration.reports.disclosure import describe_rules
 from orchestration.reports.formatting import month_label
 from orchestration.reports.headline import build_headline
 from orchestration.reports.sections import (
+    ap_outcomes,
     benchmarks,
     budget,
     cost,
@@ -23,6 +24,7 @@ from orchestration.reports.sections import (
     exclusions,
     forecast,
     impact,
+    outcomes,
     placements,
     quality,
     spend,
@@ -41,6 +43,8 @@ SECTIONS: tuple[SectionSpec, ...] = (
     exclusions.SECTION,
     impact.SECTION,
     quality.SECTION,
+    outcomes.SECTION,
+    ap_outcomes.SECTION,
 )
 
 
