@@ -31,7 +31,8 @@ def parent_env() -> dict[str, str]:
     return {PARENT_PID_ENV: str(os.getpid())}
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (one we may not signal counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -46,7 +47,7 @@ def die_with_parent(expected_parent: int) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-    if os.getppid() != expected_parent and not _alive(expected_parent):
+    if os.getppid() != expected_parent and not process_alive(expected_parent):
         sys.exit(f"{Path(sys.argv[0]).name}: the process that started dbt has gone; dbt not started")
 
 

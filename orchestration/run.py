@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orchestration.alerts import root_cause_message, send_failure_alert
+from orchestration.dbt_launcher import process_alive
 from orchestration.instance import prepare_dagster_home
 from orchestration.run_lock import exclusive_run
 from orchestration.run_start import finish_writing, start_writing
@@ -171,16 +172,6 @@ def failure_messages(result) -> list[str]:
     ]
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def release_runs_of_dead_cli_processes(instance: dg.DagsterInstance) -> list[str]:
     """Mark runs whose CLI process was killed as failed and free the pool slots they held.
 
@@ -196,7 +187,7 @@ def release_runs_of_dead_cli_processes(instance: dg.DagsterInstance) -> list[str
     )
     for run in unfinished:
         pid = run.tags.get(CLI_PID_TAG)
-        if pid is None or _pid_alive(int(pid)):
+        if pid is None or process_alive(int(pid)):
             continue
         instance.report_run_failed(run, message="the process running it was stopped before it finished")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
