@@ -201,37 +201,29 @@ def write_landing(folder: Path) -> None:
         placement_rows({"P1": P1, "P2": P2, "P3": P3, "P4": P4, "P5": P5, "P6": P6}),
         month="2024-09",
     )
-    write_landing_csv(
-        folder,
-        "hn_ledger",
-        [
-            ledger_line("T23-01", "2023-04", "1.2.1", "5000.00", "special_maintained", "P1"),
-            ledger_line("T23-02", "2023-09", "1.2.1", "6000.00", "special_maintained", "P2"),
-            ledger_line("T23-03", "2023-12", "1.2.1", "5000.00", "special_maintained", "P1"),
-            ledger_line("T23-04", "2024-03", "1.2.1", "10000.00", "special_maintained", "P1"),
-            ledger_line("T23-05", "2024-02", "1.2.3", "20000.00", "special_independent", "P5"),
-            ledger_line("T23-06", "2024-03", "1.2.3", "(1,000.00)", "special_independent", "P5"),
-            ledger_line("T23-07", "2023-06", "1.2.5", "3000.00"),
-            ledger_line("T23-08", "2024-03", "1.2.2", "2500.00", "resourced_provision", "P3"),
-        ],
-        month="2024-03",
-    )
-    write_landing_csv(
-        folder,
-        "hn_ledger",
-        [
-            ledger_line("T24-01", "2024-04", "1.2.1", "5100.00", "special_maintained", "P1"),
-            ledger_line("T24-02", "2024-07", "1.2.1", "5100.00", "special_maintained", "P1"),
-            ledger_line("T24-03", "2024-08", "1.2.1", "1500.00", "resourced_provision", "P6"),
-            ledger_line("T24-04", "2024-05", "1.2.1", "2400.00"),
-            ledger_line("T24-05", "2024-09", "1.2.1", "1200.00"),
-            ledger_line("T24-06", "2024-06", "1.2.3", "10000.00", "special_independent", "P4"),
-            ledger_line("T24-07", "2024-09", "1.2.3", "9000.00", "special_independent", "P5"),
-            ledger_line("T24-08", "2024-05", "1.2.5", "4000.00"),
-            ledger_line("T24-09", "2024-09", "1.2.2", "3000.00", "resourced_provision", "P3"),
-        ],
-        month="2024-09",
-    )
+    lines = [
+        ledger_line("T23-01", "2023-04", "1.2.1", "5000.00", "special_maintained", "P1"),
+        ledger_line("T23-02", "2023-09", "1.2.1", "6000.00", "special_maintained", "P2"),
+        ledger_line("T23-03", "2023-12", "1.2.1", "5000.00", "special_maintained", "P1"),
+        ledger_line("T23-04", "2024-03", "1.2.1", "10000.00", "special_maintained", "P1"),
+        ledger_line("T23-05", "2024-02", "1.2.3", "20000.00", "special_independent", "P5"),
+        ledger_line("T23-06", "2024-03", "1.2.3", "(1,000.00)", "special_independent", "P5"),
+        ledger_line("T23-07", "2023-06", "1.2.5", "3000.00"),
+        ledger_line("T23-08", "2024-03", "1.2.2", "2500.00", "resourced_provision", "P3"),
+        ledger_line("T24-01", "2024-04", "1.2.1", "5100.00", "special_maintained", "P1"),
+        ledger_line("T24-02", "2024-07", "1.2.1", "5100.00", "special_maintained", "P1"),
+        ledger_line("T24-03", "2024-08", "1.2.1", "1500.00", "resourced_provision", "P6"),
+        ledger_line("T24-04", "2024-05", "1.2.1", "2400.00"),
+        ledger_line("T24-05", "2024-09", "1.2.1", "1200.00"),
+        ledger_line("T24-06", "2024-06", "1.2.3", "10000.00", "special_independent", "P4"),
+        ledger_line("T24-07", "2024-09", "1.2.3", "9000.00", "special_independent", "P5"),
+        ledger_line("T24-08", "2024-05", "1.2.5", "4000.00"),
+        ledger_line("T24-09", "2024-09", "1.2.2", "3000.00", "resourced_provision", "P3"),
+    ]
+    for month in sorted({line["period"] for line in lines}):  # one file per month, as the contract has it
+        write_landing_csv(
+            folder, "hn_ledger", [line for line in lines if line["period"] == month], month=month
+        )
 
 
 @pytest.fixture(scope="module")
