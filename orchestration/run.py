@@ -21,7 +21,6 @@ from orchestration.alerts import root_cause_message, send_failure_alert
 from orchestration.dbt_launcher import process_alive
 from orchestration.instance import prepare_dagster_home
 from orchestration.run_lock import exclusive_run
-from orchestration.run_start import finish_writing, start_writing
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
 
@@ -308,6 +307,8 @@ def run_pipeline(settings: Settings, new_pseudonym_key: bool = False) -> RunOutc
                     nothing_new_since=since,
                     files=[FileOutcome(name, "unchanged") for name in digests],
                 )
+        from orchestration.run_start import finish_writing, start_writing  # pandas: not for "nothing new"
+
         start_writing(settings, new_pseudonym_key=new_pseudonym_key)
         try:
             with log_file.open("a") as log, contextlib.redirect_stdout(log):
