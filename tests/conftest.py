@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -22,6 +23,8 @@ class DemoRun:
     home: Path
     output: str
     returncode: int
+    landing_before_run: dict[str, str]
+    """Every landing file's sha256 as the demo wrote it, before the run read the folder."""
 
     @property
     def warehouse(self) -> Path:
@@ -49,5 +52,21 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
         "demo", "--landing", str(landing), "--home", str(home), "--latest-month", DEMO_LATEST_MONTH
     )
     assert generated.returncode == 0, generated.stderr
+    before = folder_digests(landing)
     ran = highneeds_cli("run", "--landing", str(landing), "--home", str(home))
-    return DemoRun(landing=landing, home=home, output=ran.stdout + ran.stderr, returncode=ran.returncode)
+    return DemoRun(
+        landing=landing,
+        home=home,
+        output=ran.stdout + ran.stderr,
+        returncode=ran.returncode,
+        landing_before_run=before,
+    )
+
+
+def folder_digests(folder: Path) -> dict[str, str]:
+    """Every file under `folder` (relative path) with its sha256: equal before and after = untouched."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }

@@ -73,3 +73,21 @@ def query(settings: Settings, sql: str, params: list[object] | None = None) -> p
     """Read from the warehouse (read-only, closed straight away)."""
     with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
         return connection.execute(sql, params or []).df()
+
+
+def mart_rows(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every mart's rows, sorted, without the columns that say when a file was loaded (`*_loaded_at`):
+    two runs of the same data differ only there, so equal rows mean equal figures."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        columns = connection.execute(
+            "select table_name, list(column_name order by ordinal_position) from information_schema.columns "
+            "where table_schema = 'marts' group by table_name order by table_name"
+        ).fetchall()
+        return {
+            name: connection.execute(
+                "select "
+                + ", ".join(f'"{column}"' for column in names if not column.endswith("_loaded_at"))
+                + f" from marts.{name} order by all"
+            ).fetchall()
+            for name, names in columns
+        }
