@@ -19,7 +19,7 @@ import duckdb
 from orchestration.alerts import root_cause_message, send_failure_alert
 from orchestration.contract import identify_landing_file, landing_files
 from orchestration.jobs import monthly_run_job
-from orchestration.partitions import MONTHLY_PARTITIONS, range_tags
+from orchestration.partitions import months_tags
 from orchestration.settings import Settings
 
 MONTHLY_CRON = "0 6 6 * *"
@@ -106,8 +106,7 @@ def new_landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorRe
         m for m in (identify_landing_file(Path(landing_value) / name).extract_month for name in changed) if m
     )
     # One run over the changed months (reference files alone: the newest month), never one run per month.
-    first, last = (months[0], months[-1]) if months else (MONTHLY_PARTITIONS.get_last_partition_key(),) * 2
-    tags = {"highneeds/changed_files": ", ".join(changed)[:500], **range_tags(first, last)}
+    tags = {"highneeds/changed_files": ", ".join(changed)[:500], **months_tags(months)}
     return dg.SensorResult(
         run_requests=[dg.RunRequest(run_key=run_key, tags=tags, asset_selection=stale)],
         cursor=json.dumps(current),

@@ -496,7 +496,9 @@ def load_landing_dataset(
         finally:
             _drop_staging_tables(connection, dataset)
 
-    if runner is not None and runner.results_kept:
+    # The Data Docs pages are drawn (half a second a dataset) when there is something to read in them: a
+    # refused file or a warning. Every result is kept either way, and the next drawing lists them all.
+    if runner is not None and runner.results_kept and (result.refused or result.warnings):
         result.data_docs = runner.build_data_docs()
     result.rows_loaded = sum(s.rows for s, _ in accepted)
     result.months_replaced = [

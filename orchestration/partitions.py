@@ -24,6 +24,16 @@ def range_tags(first: str, last: str) -> dict[str, str]:
     return {RANGE_START_TAG: first, RANGE_END_TAG: last}
 
 
+def months_tags(months: list[str]) -> dict[str, str]:
+    """One run over the first to the last of `months` (the extract months of new files); with none, the
+    current month. Each month of the range is a partition Dagster logs twice (planned, then materialised),
+    so a run covers the months with something new rather than every month since 2014."""
+    keys = MONTHLY_PARTITIONS.get_partition_keys()
+    known = sorted(set(months) & set(keys))  # a month outside the partitions is no partition to run
+    first, last = (known[0], known[-1]) if known else (keys[-1], keys[-1])
+    return range_tags(first, last)
+
+
 def all_months_tags() -> dict[str, str]:
     """Every month from the first partition to the current one: what `highneeds run` loads."""
     keys = MONTHLY_PARTITIONS.get_partition_keys()

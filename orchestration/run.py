@@ -224,6 +224,14 @@ def landing_file_outcomes(
     return outcomes
 
 
+def changed_months(plan: RunPlan, landing: Path) -> list[str]:
+    """The extract months of the plan's new or changed monthly files."""
+    from orchestration.contract import identify_landing_file
+
+    names = [name for files in plan.changed_files.values() for name in files]
+    return sorted({m for m in (identify_landing_file(landing / name).extract_month for name in names) if m})
+
+
 def files_loaded(result) -> set[str]:
     """Names of the landing files this Dagster run loaded, from its landing assets' materializations."""
     return {
@@ -349,7 +357,7 @@ def _run_dagster(
     from orchestration.assets.refusals import refusals_in_run
     from orchestration.definitions import defs
     from orchestration.jobs import MONTHLY_RUN_JOB_NAME
-    from orchestration.partitions import all_months_tags
+    from orchestration.partitions import months_tags
     from orchestration.staleness import plan_for
 
     graph = defs.resolve_asset_graph()
@@ -376,7 +384,7 @@ def _run_dagster(
             asset_selection=list(plan.stale),
             raise_on_error=False,
             run_config=QUIET_DAGSTER_CONSOLE,
-            tags={**all_months_tags(), CLI_PID_TAG: str(os.getpid())},
+            tags={**months_tags(changed_months(plan, settings.landing)), CLI_PID_TAG: str(os.getpid())},
         )
         refusals = refusals_in_run(instance, result.run_id)
     outcome = RunOutcome(

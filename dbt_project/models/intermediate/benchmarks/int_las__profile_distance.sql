@@ -35,7 +35,8 @@ differences as (
 distances as (
     select
         old_la_code,
-        sqrt(avg(z_difference * z_difference)) as profile_distance,
+        -- rounded for the same reason as the z-scores: the same figure on every run and rebuild
+        round(sqrt(avg(z_difference * z_difference)), 9) as profile_distance,
         count(*) as n_indicators
     from differences
     group by old_la_code

@@ -29,7 +29,8 @@ budget_year as (
 budget_per_head as (
     select
         published.old_la_code,
-        sum(published.value) as hn_budget_per_head_gbp
+        -- summed as decimals: a sum of doubles depends on the order DuckDB's threads meet the rows
+        cast(sum(cast(published.value as decimal(18, 6))) as double) as hn_budget_per_head_gbp
     from published
     inner join budget_year on published.period = budget_year.period
     where published.measure = 'hn_budget_per_head_gbp'
@@ -84,13 +85,18 @@ indicators as (
 ),
 
 -- Standardised across the LAs that have the indicator, so each indicator weighs the same in the distance.
+-- Rounded to 9 places: a window's mean and spread of doubles can differ in the last bit from run to run
+-- with the order rows arrive in, and a rebuild must give the same figures to the last digit.
 final as (
     select
         old_la_code,
         indicator,
         value,
-        (value - avg(value) over (partition by indicator))
-        / nullif(stddev_pop(value) over (partition by indicator), 0) as z_score
+        round(
+            (value - avg(value) over (partition by indicator))
+            / nullif(stddev_pop(value) over (partition by indicator), 0),
+            9
+        ) as z_score
     from indicators
 )
 

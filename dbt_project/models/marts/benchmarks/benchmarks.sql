@@ -115,7 +115,8 @@ neighbour_mean_rows as (
         'Statistical neighbours (mean)' as area_name,
         null::integer as old_la_code,
         null as area_code,
-        avg(value) as value,
+        -- 9 places: a mean of doubles is then the same figure on every run and rebuild
+        round(avg(value), 9) as value,
         null as value_note,
         count(value) as n_areas,
         null::bigint as la_rank_among_neighbours

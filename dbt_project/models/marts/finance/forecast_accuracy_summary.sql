@@ -56,9 +56,9 @@ final as (
         cast(first_financial_year as varchar) as first_financial_year,
         cast(last_financial_year as varchar) as last_financial_year,
 
-        -- accuracy (+ = forecasts too high)
-        cast(mape_pct as double) as mape_pct,
-        cast(mean_signed_error_pct as double) as mean_signed_error_pct,
+        -- accuracy (+ = forecasts too high); 9 places, so a mean of doubles is the same figure on every run
+        cast(round(mape_pct, 9) as double) as mape_pct,
+        cast(round(mean_signed_error_pct, 9) as double) as mean_signed_error_pct,
         cast(round(mean_error_gbp, 2) as decimal(18, 2)) as mean_error_gbp
 
     from unioned
