@@ -7,21 +7,20 @@ an event, 53 s of a three-minute run. This storage keeps each database's connect
 the process and commits in WAL mode with `synchronous=NORMAL` (SQLite's recommended setting for WAL: a
 crash of the process loses nothing; a power cut can lose the last events, never corrupt the file).
 
-The files, their schema and where they live are Dagster's own (one database per run plus `index.db`), so
-the UI, the daemon and older homes read them unchanged. `dagster.yaml` names this class
-(`orchestration/instance.py`); the class is found by import, as Dagster finds its own.
+The files, their schema and where they live are Dagster's own (one database per run plus `index.db` under
+`<home>/dagster/history/runs`), so the UI, the daemon and older homes read them unchanged. `dagster.yaml`
+names this class and that folder (`orchestration/instance.py`); the class is found by import, as Dagster
+finds its own.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import dagster as dg
 import sqlalchemy
 from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
@@ -53,15 +52,8 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
         super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
-    def config_type(cls) -> dict[str, dg.Field]:
-        return {"base_dir": dg.Field(dg.StringSource, is_required=False)}
-
-    @classmethod
     def from_config_value(cls, inst_data, config_value) -> KeptOpenSqliteEventLogStorage:
-        """`base_dir` defaults to Dagster's own place for run logs, `$DAGSTER_HOME/history/runs`, so a
-        home that is moved or copied keeps finding its logs."""
-        base_dir = config_value.get("base_dir") or os.path.join(os.environ["DAGSTER_HOME"], "history", "runs")
-        return cls(base_dir, inst_data=inst_data)
+        return cls(inst_data=inst_data, **config_value)
 
     def _engine(self, shard: str) -> sqlalchemy.engine.Engine:
         engine = self._engines.get(shard)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -62,6 +63,24 @@ def test_a_home_made_before_the_storage_setting_gains_it_and_keeps_what_was_chan
     assert config["telemetry"] == {"enabled": True}  # changed by hand: kept
     assert config["run_retries"] == {"enabled": True}
     assert config["event_log_storage"]["class"] == "KeptOpenSqliteEventLogStorage"
+    assert config["event_log_storage"]["config"]["base_dir"] == str(
+        settings.dagster_home / "history" / "runs"
+    )
+
+
+def test_a_copied_home_logs_its_runs_in_its_own_folder_not_the_original_s(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    original = _settings(tmp_path / "original")
+    prepare_dagster_home(original)
+    copy = _settings(tmp_path / "copy")
+    shutil.copytree(original.home, copy.home)
+
+    prepare_dagster_home(copy)
+    with dg.DagsterInstance.get() as instance:
+        result = dg.materialize([counted], instance=instance)
+
+    assert (copy.dagster_home / "history" / "runs" / f"{result.run_id}.db").exists()
+    assert not (original.dagster_home / "history" / "runs" / f"{result.run_id}.db").exists()
 
 
 def test_no_more_than_the_limit_of_run_databases_stay_open_and_each_is_still_readable(tmp_path: Path):
