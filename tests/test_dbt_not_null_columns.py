@@ -1,0 +1,68 @@
+"""`not_null_columns`, the one test per model that replaces a `not_null` test per column."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.dbt_launcher import parent_env
+from orchestration.dbt_manifest import dbt_env, dbt_executable
+from orchestration.settings import DBT_PROJECT_DIR
+from tests.conftest import DemoRun
+
+
+def _test_schools(warehouse: Path, target: Path) -> dict:
+    """`dbt test` of the staging schools model's not_null_columns test alone; its run result."""
+    completed = subprocess.run(
+        [
+            dbt_executable(),
+            "test",
+            "--quiet",
+            "--select",
+            "stg_landing__schools,test_name:not_null_columns",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+            "--store-failures",
+        ],
+        env=dbt_env(HIGHNEEDS_WAREHOUSE=str(warehouse), **parent_env()),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    (result,) = json.loads((target / "run_results.json").read_text())["results"]
+    return {"returncode": completed.returncode, **result}
+
+
+@pytest.mark.slow
+def test_a_null_in_a_required_column_fails_the_test_naming_the_column_and_counting_its_rows(
+    demo_run: DemoRun, tmp_path: Path
+):
+    assert demo_run.returncode == 0, demo_run.output[-3000:]
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy2(demo_run.warehouse, warehouse)
+
+    clean = _test_schools(warehouse, tmp_path / "clean")
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(
+            "update raw.schools set school_name = null where rowid in (select rowid from raw.schools limit 2)"
+        )
+    spoiled = _test_schools(warehouse, tmp_path / "spoiled")
+
+    assert (clean["returncode"], clean["status"], clean["failures"]) == (0, "pass", 0)
+    assert (spoiled["returncode"], spoiled["status"], spoiled["failures"]) == (1, "fail", 1)  # one column
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        stored = connection.execute(
+            f"select column_name, null_rows from {spoiled['relation_name']}"
+        ).fetchall()
+    assert stored == [("school_name", 2)]
