@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from tests.support.pipeline import TEST_PSEUDONYM_KEY
 
@@ -45,21 +47,40 @@ def highneeds_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.C
 
 
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    root = tmp_path_factory.mktemp("demo")
-    landing, home = root / "landing", root / "home"
-    generated = highneeds_cli(
-        "demo", "--landing", str(landing), "--home", str(home), "--latest-month", DEMO_LATEST_MONTH
-    )
-    assert generated.returncode == 0, generated.stderr
-    before = folder_digests(landing)
-    ran = highneeds_cli("run", "--landing", str(landing), "--home", str(home))
+def demo_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> DemoRun:
+    """The demo county, generated and run once for the whole session, even across pytest-xdist workers.
+
+    The first worker to ask builds it under a lock; the others wait and read the same folders. No test
+    changes them (tests that need to, copy them first).
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent  # the folder every worker of this session shares
+    root = shared / "demo"
+    landing, home, record = root / "landing", root / "home", root / "run.json"
+    with FileLock(str(shared / "demo.lock")):
+        if not record.exists():
+            generated = highneeds_cli(
+                "demo", "--landing", str(landing), "--home", str(home), "--latest-month", DEMO_LATEST_MONTH
+            )
+            assert generated.returncode == 0, generated.stderr
+            before = folder_digests(landing)
+            ran = highneeds_cli("run", "--landing", str(landing), "--home", str(home))
+            record.write_text(
+                json.dumps(
+                    {
+                        "output": ran.stdout + ran.stderr,
+                        "returncode": ran.returncode,
+                        "landing_before_run": before,
+                    }
+                )
+            )
+        recorded = json.loads(record.read_text())
     return DemoRun(
         landing=landing,
         home=home,
-        output=ran.stdout + ran.stderr,
-        returncode=ran.returncode,
-        landing_before_run=before,
+        output=recorded["output"],
+        returncode=recorded["returncode"],
+        landing_before_run=recorded["landing_before_run"],
     )
 
 
