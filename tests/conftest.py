@@ -91,3 +91,13 @@ def folder_digests(folder: Path) -> dict[str, str]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with whole-pipeline tests (marked slow) first, each file's own order kept.
+
+    pytest-xdist hands out whole files in this order (`--dist loadfile`), so the longest start first and the
+    quick ones fill in at the end, instead of one worker finishing a long file alone while the other waits.
+    """
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)

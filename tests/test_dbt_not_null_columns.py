@@ -4,41 +4,25 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.dbt_launcher import parent_env
-from orchestration.dbt_manifest import dbt_env, dbt_executable
-from orchestration.settings import DBT_PROJECT_DIR
 from tests.conftest import DemoRun
+from tests.support.pipeline import dbt_against
 
 
 def _test_schools(warehouse: Path, target: Path) -> dict:
     """`dbt test` of the staging schools model's not_null_columns test alone; its run result."""
-    completed = subprocess.run(
-        [
-            dbt_executable(),
-            "test",
-            "--quiet",
-            "--select",
-            "stg_landing__schools,test_name:not_null_columns",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target),
-            "--store-failures",
-        ],
-        env=dbt_env(HIGHNEEDS_WAREHOUSE=str(warehouse), **parent_env()),
-        capture_output=True,
-        text=True,
-        check=False,
+    completed = dbt_against(
+        warehouse,
+        target,
+        "test",
+        "--quiet",
+        "--select",
+        "stg_landing__schools,test_name:not_null_columns",
+        "--store-failures",
     )
     (result,) = json.loads((target / "run_results.json").read_text())["results"]
     return {"returncode": completed.returncode, **result}

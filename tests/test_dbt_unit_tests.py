@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from orchestration.dbt_launcher import parent_env
-from orchestration.dbt_manifest import dbt_env, dbt_executable, manifest_json
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.dbt_manifest import manifest_json
 from tests.conftest import DemoRun
+from tests.support.pipeline import dbt_against
 
 
 @pytest.mark.slow
@@ -22,26 +20,7 @@ def test_every_dbt_unit_test_runs_in_the_test_suite_and_passes(demo_run: DemoRun
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy2(demo_run.warehouse, warehouse)  # unit tests read their models' column types from it
     target = tmp_path / "target"
-    completed = subprocess.run(
-        [
-            dbt_executable(),
-            "test",
-            "--select",
-            "test_type:unit",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target),
-        ],
-        env=dbt_env(HIGHNEEDS_WAREHOUSE=str(warehouse), **parent_env()),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = dbt_against(warehouse, target, "test", "--select", "test_type:unit")
     assert completed.returncode == 0, completed.stdout[-4000:]
     results = json.loads((target / "run_results.json").read_text())["results"]
     declared = set(manifest_json()["unit_tests"])

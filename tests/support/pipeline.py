@@ -40,26 +40,35 @@ def load_all(settings: Settings) -> None:
 def dbt_build(settings: Settings, select: str | None = None) -> subprocess.CompletedProcess[str]:
     """`dbt build` with the real CLI against the settings' warehouse; raises with dbt's output on failure."""
     ensure_manifest()
-    args = [
-        dbt_executable(),
-        "build",
-        "--quiet",
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(settings.home / "dbt_target"),
-        "--log-path",
-        str(settings.home / "dbt_target"),
-    ]
+    args = ["build", "--quiet"]
     if select:
         args += ["--select", select, "resource_type:seed", "--indirect-selection", "cautious"]
-    env = dbt_env(HIGHNEEDS_WAREHOUSE=str(settings.warehouse), **parent_env())
-    completed = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    completed = dbt_against(settings.warehouse, settings.home / "dbt_target", *args)
     if completed.returncode != 0:
         raise AssertionError(f"dbt build failed:\n{completed.stdout[-6000:]}\n{completed.stderr[-2000:]}")
     return completed
+
+
+def dbt_against(warehouse: Path, target: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real dbt CLI (`args`, e.g. `test --select …`) on the warehouse file, writing under `target`."""
+    return subprocess.run(
+        [
+            dbt_executable(),
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+        ],
+        env=dbt_env(HIGHNEEDS_WAREHOUSE=str(warehouse), **parent_env()),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def load_and_build(landing: Path, home: Path, select: str | None = None) -> Settings:
