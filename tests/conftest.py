@@ -93,11 +93,32 @@ def folder_digests(folder: Path) -> dict[str, str]:
     }
 
 
+LONGEST_FILES = (
+    "test_incremental_runs.py",
+    "test_run_faults.py",
+    "test_automation.py",
+    "test_quality_end_to_end.py",
+    "test_local_layout.py",
+    "test_no_value_leaks.py",
+    "test_rebuild.py",
+    "test_impact_on_demo.py",
+    "test_single_writer.py",
+)
+"""The test files that take longest (whole-pipeline runs, 1-5 minutes each on two cores), longest first."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files with whole-pipeline tests (marked slow) first, each file's own order kept.
+    """The longest files first, then the other files with whole-pipeline tests (marked slow), then the rest;
+    each file's own order kept.
 
     pytest-xdist hands out whole files in this order (`--dist loadfile`), so the longest start first and the
     quick ones fill in at the end, instead of one worker finishing a long file alone while the other waits.
     """
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        if item.path.name in LONGEST_FILES:
+            return 0, LONGEST_FILES.index(item.path.name)
+        return (1, 0) if item.path in slow_files else (2, 0)
+
+    items.sort(key=rank)
