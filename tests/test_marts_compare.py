@@ -71,3 +71,25 @@ def test_a_missing_table_or_a_changed_column_type_is_a_difference(tmp_path: Path
         "marts.cost_per_placement: the columns or their types differ",
         "marts.placement_flows is only in a.duckdb",
     ]
+
+
+def test_when_a_file_was_loaded_is_not_compared_but_every_other_column_of_that_mart_is(
+    tmp_path: Path,
+) -> None:
+    def with_plan(path: Path, loaded_at: str, balance: float) -> Path:
+        _warehouse(path, COSTS, FLOWS)
+        with duckdb.connect(str(path)) as connection:
+            connection.execute(
+                "create table marts.dsg_deficit_position (plan_first_loaded_at timestamp, gbp double)"
+            )
+            connection.execute("insert into marts.dsg_deficit_position values (?, ?)", [loaded_at, balance])
+        return path
+
+    first = with_plan(tmp_path / "a.duckdb", "2026-11-01 09:00:00", -17_000_000.0)
+    later_load = with_plan(tmp_path / "b.duckdb", "2026-11-28 00:30:00", -17_000_000.0)
+    other_figure = with_plan(tmp_path / "c.duckdb", "2026-11-01 09:00:00", -17_000_000.01)
+
+    assert compare_marts(first, later_load).identical
+    assert compare_marts(first, other_figure).differences == [
+        "marts.dsg_deficit_position: 1 rows against 1; 1 only in the first, 1 only in the second"
+    ]
