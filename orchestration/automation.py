@@ -17,7 +17,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.alerts import root_cause_message, send_failure_alert
-from orchestration.contract import identify_landing_file, landing_files
+from orchestration.contract import extract_months, landing_files
 from orchestration.jobs import monthly_run_job
 from orchestration.partitions import months_tags
 from orchestration.settings import Settings
@@ -102,10 +102,8 @@ def new_landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorRe
             skip_reason=dg.SkipReason("the changed files hold nothing new"), cursor=json.dumps(current)
         )
     run_key = hashlib.sha256(json.dumps({name: current[name] for name in changed}).encode()).hexdigest()[:16]
-    months = sorted(
-        m for m in (identify_landing_file(Path(landing_value) / name).extract_month for name in changed) if m
-    )
     # One run over the changed months (reference files alone: the newest month), never one run per month.
+    months = extract_months(Path(landing_value), changed)
     tags = {"highneeds/changed_files": ", ".join(changed)[:500], **months_tags(months)}
     return dg.SensorResult(
         run_requests=[dg.RunRequest(run_key=run_key, tags=tags, asset_selection=stale)],

@@ -391,6 +391,11 @@ def identify_landing_file(path: Path) -> LandingFile:
     return LandingFile(path=path, dataset=dataset, extract_month=month)
 
 
+def extract_months(landing: Path, names: list[str]) -> list[str]:
+    """The extract months (`YYYY-MM`) of the named landing files, sorted, each once."""
+    return sorted({m for m in (identify_landing_file(landing / name).extract_month for name in names) if m})
+
+
 def landing_files(landing_dir: Path, dataset: str | None = None) -> list[LandingFile]:
     """The recognised landing files in a folder, oldest month first; other files are ignored."""
     found: list[LandingFile] = []

@@ -61,7 +61,8 @@ def _without_load_times(table: str, columns: list[tuple[str, str]]) -> str:
     load_times = [column for column, _ in columns if column.endswith(LOAD_TIME_SUFFIX)]
     if not load_times:
         return table
-    return f"(select * exclude ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in load_times)}) from {table})"
+    excluded = ", ".join(f'"{column}"' for column in load_times)
+    return f"(select * exclude ({excluded}) from {table})"
 
 
 def _quoted(path: Path) -> str:

@@ -226,10 +226,9 @@ def landing_file_outcomes(
 
 def changed_months(plan: RunPlan, landing: Path) -> list[str]:
     """The extract months of the plan's new or changed monthly files."""
-    from orchestration.contract import identify_landing_file
+    from orchestration.contract import extract_months
 
-    names = [name for files in plan.changed_files.values() for name in files]
-    return sorted({m for m in (identify_landing_file(landing / name).extract_month for name in names) if m})
+    return extract_months(landing, [name for files in plan.changed_files.values() for name in files])
 
 
 def files_loaded(result) -> set[str]:

@@ -18,6 +18,7 @@ from orchestration.contract import DATASETS
 from orchestration.dbt_launcher import parent_env
 from orchestration.dbt_manifest import dbt_env, dbt_executable, ensure_manifest
 from orchestration.ingest import load_landing_dataset
+from orchestration.marts_compare import LOAD_TIME_SUFFIX
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 TEST_PSEUDONYM_KEY = "test-key-not-secret"
@@ -95,7 +96,7 @@ def mart_rows(warehouse: Path) -> dict[str, list[tuple]]:
         return {
             name: connection.execute(
                 "select "
-                + ", ".join(f'"{column}"' for column in names if not column.endswith("_loaded_at"))
+                + ", ".join(f'"{column}"' for column in names if not column.endswith(LOAD_TIME_SUFFIX))
                 + f" from marts.{name} order by all"
             ).fetchall()
             for name, names in columns
