@@ -22,6 +22,7 @@ Everything is vectorised: the only Python loops run over (cohort, comparison-set
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -558,17 +559,16 @@ def _did_2x2(
     control = 1.0 - treated
     if treated.sum() == 0 or control.sum() == 0:
         return np.empty(0), np.empty((0, 0)), "no treated or no comparison units"
+    terms = _design_terms(method, treated, x)
+    if terms.problem:
+        return np.empty(0), np.empty((0, 0)), terms.problem
 
     if method in ("reg", "dr"):
-        gram_control = (x * control[:, None]).T @ x
-        if 1.0 / np.linalg.cond(gram_control, 1) < np.finfo(float).eps:
-            return np.empty(0), np.empty((0, 0)), "comparison-unit covariate matrix is singular"
+        gram_control, xpx_inv = terms.gram_control, terms.xpx_inv
         # OLS of ΔY on X among comparison units (R: lm(deltaY ~ -1 + int.cov, subset = D == 0))
         beta = linalg.solve(gram_control, x.T @ (control[:, None] * delta_y), assume_a="pos")
         fitted = x @ beta
         residual = delta_y - fitted
-        # asy.lin.rep.wols = (1 − D)·(ΔY − Xβ)·X (X'(1−D)X / m)⁻¹, applied to a moment M below
-        xpx_inv = m * linalg.inv(gram_control)
 
     if method == "reg":
         mean_treated = treated.mean()
@@ -579,12 +579,7 @@ def _did_2x2(
         inf_cont = treated[:, None] * (fitted - eta_cont) + control[:, None] * residual * leverage[:, None]
         return eta_treat - eta_cont, inf_treat - inf_cont / mean_treated, None
 
-    ps_raw, hessian, problem = _logit(treated, x)
-    if problem:
-        return np.empty(0), np.empty((0, 0)), problem
-    if ps_raw.max() >= _OVERLAP_LIMIT:
-        return np.empty(0), np.empty((0, 0)), "overlap fails (a propensity score ≥ 0.999)"
-    ps = np.minimum(ps_raw, _PS_CAP)
+    ps, hessian = terms.ps, terms.hessian
     keep = np.where(treated == 1, True, ps < _TRIM_LEVEL)
     w_treat = keep * treated
     w_cont = keep * ps * control / (1 - ps)
@@ -606,6 +601,58 @@ def _did_2x2(
         inf_treat = inf_treat - control[:, None] * residual * lev_treat[:, None]
         inf_cont = inf_cont - control[:, None] * residual * lev_cont[:, None]
     return eta_treat - eta_cont, inf_treat / mean_w_treat - inf_cont / mean_w_cont, None
+
+
+@dataclass(frozen=True)
+class _DesignTerms:
+    """What a 2×2 estimator needs from its design alone: the same for every outcome solved on it."""
+
+    problem: str | None
+    gram_control: np.ndarray | None = None
+    """X'(1 − D)X, for the outcome regression (``reg``, ``dr``)."""
+    xpx_inv: np.ndarray | None = None
+    """m·(X'(1 − D)X)⁻¹: asy.lin.rep.wols = (1 − D)·(ΔY − Xβ)·X·xpx_inv, applied to a moment M."""
+    ps: np.ndarray | None = None
+    """Propensity scores, capped at ``_PS_CAP`` (``ipw``, ``dr``)."""
+    hessian: np.ndarray | None = None
+    """m·(X' diag(ps(1 − ps)) X)⁻¹ (DRDID's ``Hessian.ps``)."""
+
+
+def _design_terms(method: Method, treated: np.ndarray, x: np.ndarray) -> _DesignTerms:
+    """The design's terms, fitted once per design and reused for every outcome and bootstrap chunk.
+
+    A wild bootstrap solves the same cell designs for 999 replicate outcomes in chunks, and every outcome
+    of a programme shares them: refitting the propensity-score logit each time was most of an evaluation's
+    run time. The terms are a deterministic function of (method, treated, x), so the cache changes no
+    figure; it is keyed by the arrays' bytes and bounded.
+    """
+    treated = np.ascontiguousarray(treated, dtype=float)
+    x = np.ascontiguousarray(x, dtype=float)
+    return _cached_design_terms(method, x.shape, treated.tobytes(), x.tobytes())
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_design_terms(
+    method: Method, shape: tuple[int, int], treated_bytes: bytes, x_bytes: bytes
+) -> _DesignTerms:
+    treated = np.frombuffer(treated_bytes, dtype=float)
+    x = np.frombuffer(x_bytes, dtype=float).reshape(shape)
+    m = treated.size
+    control = 1.0 - treated
+    gram_control = xpx_inv = None
+    if method in ("reg", "dr"):
+        gram_control = (x * control[:, None]).T @ x
+        if 1.0 / np.linalg.cond(gram_control, 1) < np.finfo(float).eps:
+            return _DesignTerms("comparison-unit covariate matrix is singular")
+        xpx_inv = m * linalg.inv(gram_control)
+    if method == "reg":
+        return _DesignTerms(None, gram_control, xpx_inv)
+    ps_raw, hessian, problem = _logit(treated, x)
+    if problem:
+        return _DesignTerms(problem)
+    if ps_raw.max() >= _OVERLAP_LIMIT:
+        return _DesignTerms("overlap fails (a propensity score ≥ 0.999)")
+    return _DesignTerms(None, gram_control, xpx_inv, np.minimum(ps_raw, _PS_CAP), hessian)
 
 
 def _logit(treated: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, str | None]:
