@@ -112,7 +112,9 @@ def ensure_manifest(project: DbtProject | None = None) -> Path:
             "--log-path",
             str(scratch),
         ],
-        env=dbt_env(),
+        # parsed for a warehouse named as every run's dbt names it (see `dbt_launcher`), so that the
+        # partial-parse state left beside the manifest serves a new home's first run
+        env=dbt_env(HIGHNEEDS_WAREHOUSE=str(scratch / "warehouse.duckdb")),
         capture_output=True,
         text=True,
         check=False,

@@ -2,7 +2,9 @@
 
 Nothing is written into `dbt_project/`. The home's partial-parse state (`<home>/dbt/partial_parse.msgpack`)
 is carried from one run to the next, so a run re-parses only what changed since the last; dbt checks the
-state itself and parses everything when the project, its profile or dbt changed.
+state itself and parses everything when the project, its profile or dbt changed. A home's first run starts
+from the state `dbt parse` left beside the cached manifest (`orchestration/dbt_manifest.py`): the launcher
+gives dbt the same profile in every home, so that state is valid there too, and the run skips a full parse.
 """
 
 from __future__ import annotations
@@ -40,9 +42,18 @@ def new_run_target(settings: Settings, run_id: str) -> Path:
     target = folder / f"{datetime.now():%Y%m%d-%H%M%S}-{run_id[:8]}"
     target.mkdir()
     saved = dbt_dir(settings) / _PARTIAL_PARSE
+    if not saved.exists():
+        saved = cached_manifest_dir() / _PARTIAL_PARSE
     if saved.exists():
         shutil.copy2(saved, target / _PARTIAL_PARSE)
     return target
+
+
+def cached_manifest_dir() -> Path:
+    """The folder of the cached manifest of the project as it is now (made by `dbt parse` if missing)."""
+    from orchestration.dbt_manifest import ensure_manifest
+
+    return ensure_manifest().parent
 
 
 def keep_partial_parse(settings: Settings, target: Path) -> None:

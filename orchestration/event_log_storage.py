@@ -49,6 +49,7 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data=None) -> None:
         self._engines: OrderedDict[str, sqlalchemy.engine.Engine] = OrderedDict()
+        self._tables_present: set[str] = set()
         super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
@@ -87,8 +88,20 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
                 engine.dispose()
             self._engines.clear()
 
+    def has_table(self, table_name: str) -> bool:
+        """Whether the index database has the table, asked of it until the answer is yes.
+
+        Dagster asks before storing every asset check result (`supports_asset_checks`), each time through
+        a new engine and connection: 1.4 s of a county run's 547 dbt results. A table is never dropped
+        while the storage is in use (a wipe forgets the answers).
+        """
+        if table_name not in self._tables_present and super().has_table(table_name):
+            self._tables_present.add(table_name)
+        return table_name in self._tables_present
+
     def wipe(self) -> None:
         self._close_all()  # the files are deleted: no connection may outlive them
+        self._tables_present.clear()
         super().wipe()
 
     def dispose(self) -> None:

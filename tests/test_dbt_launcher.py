@@ -10,9 +10,9 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-from orchestration.dbt_launcher import PARENT_PID_ENV
+from orchestration.dbt_launcher import PARENT_PID_ENV, WAREHOUSE_ENV, enter_warehouse_folder
 from orchestration.dbt_manifest import dbt_env, dbt_executable
-from orchestration.dbt_runs import RUNS_KEPT, keep_partial_parse, new_run_target
+from orchestration.dbt_runs import RUNS_KEPT, cached_manifest_dir, keep_partial_parse, new_run_target
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 
@@ -82,3 +82,68 @@ def test_a_home_keeps_the_last_five_dbt_run_folders_and_its_parse_state(tmp_path
     assert RUNS_KEPT == 5 and kept == [target.name for target in targets[2:]]
     newest = new_run_target(settings, "run00007")
     assert (newest / "partial_parse.msgpack").read_bytes() == b"state 6"
+
+
+def test_the_launcher_moves_dbt_into_the_warehouse_folder_keeping_every_other_path(
+    tmp_path: Path, monkeypatch
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "profiles.yml").write_text("highneeds: {}\n")
+    monkeypatch.chdir(project)
+    warehouse = tmp_path / "home" / "warehouse.duckdb"
+    env = {WAREHOUSE_ENV: str(warehouse), "DBT_TARGET_PATH": "target"}
+
+    args = enter_warehouse_folder(["build", "--target-path", "out", "--state=prod", "--select", "a+"], env)
+
+    assert Path.cwd() == warehouse.parent
+    assert env[WAREHOUSE_ENV] == "warehouse.duckdb"
+    assert env["DBT_PROJECT_DIR"] == str(project) and env["DBT_PROFILES_DIR"] == str(project)
+    assert env["DBT_TARGET_PATH"] == str(project / "target")
+    assert args == [
+        "build",
+        "--target-path",
+        str(project / "out"),
+        f"--state={project / 'prod'}",
+        "--select",
+        "a+",
+    ]
+
+
+def test_the_launcher_leaves_dbt_where_it_is_when_the_warehouse_path_is_relative(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    env = {WAREHOUSE_ENV: "warehouse.duckdb"}
+    assert enter_warehouse_folder(["build", "--target-path", "out"], env) == ["build", "--target-path", "out"]
+    assert Path.cwd() == tmp_path and env == {WAREHOUSE_ENV: "warehouse.duckdb"}
+
+
+def test_a_new_home_s_first_dbt_run_reuses_the_parse_made_with_the_cached_manifest(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "new home")
+    target = new_run_target(settings, "first-run")
+    assert (target / "partial_parse.msgpack").read_bytes() == (
+        cached_manifest_dir() / "partial_parse.msgpack"
+    ).read_bytes()
+
+    subprocess.run(
+        [
+            dbt_executable(),
+            "parse",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+            "--log-format-file",
+            "text",
+        ],
+        env={**dbt_env(HIGHNEEDS_WAREHOUSE=str(settings.warehouse)), PARENT_PID_ENV: ""},
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        check=True,
+    )
+    log = (target / "dbt.log").read_text()
+    assert "Partial parsing enabled: 0 files deleted, 0 files added, 0 files changed" in log
+    assert "Unable to do partial parsing" not in log

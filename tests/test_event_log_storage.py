@@ -106,3 +106,31 @@ def test_each_database_commits_with_synchronous_normal(tmp_path: Path):
     assert synchronous == 1  # NORMAL (FULL is 2)
     assert journal == "wal"
     assert event_log_storage.SQLITE_BUSY_TIMEOUT_SECONDS >= 5
+
+
+@dg.asset_check(asset=counted)
+def counted_is_three(counted: int) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=counted == 3, metadata={"value": counted})
+
+
+def test_asset_check_results_are_stored_while_the_index_table_is_asked_for_once(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    prepare_dagster_home(_settings(tmp_path))
+    asked: list[str] = []
+    original = event_log_storage.SqliteEventLogStorage.has_table
+
+    def counting_has_table(self, table_name: str) -> bool:
+        asked.append(table_name)
+        return original(self, table_name)
+
+    monkeypatch.setattr(event_log_storage.SqliteEventLogStorage, "has_table", counting_has_table)
+    with dg.DagsterInstance.get() as instance:
+        for _ in range(3):
+            assert dg.materialize([counted, counted_is_three], instance=instance).success
+        history = instance.event_log_storage.get_asset_check_execution_history(
+            counted_is_three.check_key, limit=10
+        )
+
+    assert len(history) == 3
+    assert all(record.status.value == "SUCCEEDED" for record in history)
+    assert asked.count("asset_check_executions") == 1

@@ -23,6 +23,7 @@ from orchestration.dbt_manifest import dbt_project, manifest_json, project_finge
 from orchestration.dbt_runs import keep_partial_parse, new_run_target
 from orchestration.progress import report
 from orchestration.resources import HighNeedsHome
+from orchestration.warm_imports import imports_warmed_meanwhile, modules_for
 
 BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
 """What a run asks of dbt: models, seeds and data tests; the unit tests run in the test suite instead."""
@@ -85,6 +86,9 @@ def highneeds_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     report(context, f"dbt: building {len(context.selected_asset_keys)} models and seeds, and testing them")
     target = new_run_target(settings, context.run_id)
     os.environ.update(parent_env())  # read by the launcher dbt.cli starts, in this very process
-    yield from dbt.cli(args, context=context, target_path=target).stream()
+    selection = context.run.asset_selection
+    warm = modules_for(None if selection is None else (tuple(key.path) for key in selection))
+    with imports_warmed_meanwhile(warm):
+        yield from dbt.cli(args, context=context, target_path=target).stream()
     keep_partial_parse(settings, target)
     report(context, "dbt: build finished")
