@@ -125,7 +125,12 @@ def extract_date(landing_file: LandingFile, loaded_at: datetime) -> date:
 
 
 def shape_for_raw_table(
-    conformed: ConformedTable, landing_file: LandingFile, sha256: str, loaded_at: datetime, key: bytes
+    conformed: ConformedTable,
+    landing_file: LandingFile,
+    sha256: str,
+    loaded_at: datetime,
+    key: bytes,
+    known_pseudonyms: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Drop names and dates of birth, pseudonymise UPNs, derive ages, and add lineage columns."""
     dataset = landing_file.dataset
@@ -135,7 +140,7 @@ def shape_for_raw_table(
         if column.personal:
             continue
         if column.type == "upn":
-            out["pupil_pseudonym"] = pseudonymise_upns(typed[column.name], key)
+            out["pupil_pseudonym"] = pseudonymise_upns(typed[column.name], key, known_pseudonyms)
             on = extract_date(landing_file, loaded_at)
             out["age_at_extract"] = age_in_years(typed["date_of_birth"], on)
             out["nc_year_at_extract"] = national_curriculum_year(typed["date_of_birth"], on)
@@ -254,6 +259,7 @@ class _StagingSink:
         self.loaded_at = loaded_at
         self.key = key
         self._created: set[str] = set()
+        self._pseudonyms: dict[str, str] = {}  # made with `key`, for this load only
 
     def add(self, landing_file: LandingFile, conformed: ConformedTable) -> None:
         staged = self.staged[landing_file.name]
@@ -262,7 +268,9 @@ class _StagingSink:
             column_sql = ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items())
             self.connection.execute(f"create or replace table {staged.table} ({column_sql})")
             self._created.add(staged.table)
-        frame = shape_for_raw_table(conformed, landing_file, staged.sha256, self.loaded_at, self.key)
+        frame = shape_for_raw_table(
+            conformed, landing_file, staged.sha256, self.loaded_at, self.key, self._pseudonyms
+        )
         select_list = ", ".join(f"cast({name} as {sql_type}) as {name}" for name, sql_type in columns.items())
         self.connection.register("staged_chunk", frame)
         try:

@@ -16,14 +16,17 @@ import pandas as pd
 PSEUDONYM_HEX_CHARS = 24
 
 
-def pseudonymise_upns(upns: pd.Series, key: bytes) -> pd.Series:
-    """One pseudonym per distinct UPN (upper-cased first), hashed once per distinct value for speed."""
+def pseudonymise_upns(upns: pd.Series, key: bytes, known: dict[str, str] | None = None) -> pd.Series:
+    """One pseudonym per distinct UPN (upper-cased first), hashed once per distinct value for speed.
+
+    `known` carries the pseudonyms already made with this key from one file to the next: a county's
+    monthly placement snapshots list mostly the same children, and each is then hashed once per load.
+    """
     normalised = upns.astype("string").str.strip().str.upper()
-    distinct = normalised.dropna().unique()
-    lookup = {
-        upn: hmac.new(key, upn.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX_CHARS]
-        for upn in distinct
-    }
+    lookup = {} if known is None else known
+    for upn in normalised.dropna().unique():
+        if upn not in lookup:
+            lookup[upn] = hmac.new(key, upn.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX_CHARS]
     return normalised.map(lookup).astype("string")
 
 

@@ -67,6 +67,25 @@ _BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")
 """Control characters no text export writes (tab, line breaks, VT and FF are allowed)."""
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
+
+def _all_bytes_but(pattern: re.Pattern[bytes]) -> bytes:
+    """Every byte value the one-byte class `pattern` does not match (a `bytes.translate` delete table)."""
+    return bytes(value for value in range(256) if not pattern.match(bytes([value])))
+
+
+_NOT_BINARY = _all_bytes_but(_BINARY_BYTES)
+_NOT_CP1252_UNDEFINED = _all_bytes_but(_CP1252_UNDEFINED)
+
+
+def _search_bytes(pattern: re.Pattern[bytes], others: bytes, block: bytes) -> re.Match[bytes] | None:
+    """`pattern.search(block)`, asked only when deleting every other byte leaves something.
+
+    A megabyte is cleared by `bytes.translate` in under a millisecond where the regular expression takes
+    13: on a county's 114 MB of landing files, 1.5 seconds of every run.
+    """
+    return pattern.search(block) if block.translate(None, others) else None
+
+
 MAX_XLSX_BYTES = 200 * 1024 * 1024
 """A workbook whose parts add up to more than this uncompressed is refused unparsed (a zip bomb, or an
 extract far beyond any LA's size: the national demo's largest month is a few tens of MB)."""
@@ -187,7 +206,7 @@ def _sniff_encoding(path: Path) -> str:
         bom = first.startswith(codecs.BOM_UTF8)
         block = first
         while block:
-            binary = _BINARY_BYTES.search(block)
+            binary = _search_bytes(_BINARY_BYTES, _NOT_BINARY, block)
             if binary:
                 line = lines_before + block.count(b"\n", 0, binary.start()) + 1
                 raise LandingFileError(
@@ -203,7 +222,7 @@ def _sniff_encoding(path: Path) -> str:
                 except UnicodeDecodeError:
                     utf8_ok = False
             if cp1252_error is None:
-                undefined = _CP1252_UNDEFINED.search(block)
+                undefined = _search_bytes(_CP1252_UNDEFINED, _NOT_CP1252_UNDEFINED, block)
                 if undefined:
                     line = lines_before + block.count(b"\n", 0, undefined.start()) + 1
                     cp1252_error = (line, block[undefined.start()])
