@@ -28,6 +28,10 @@ from orchestration.parsing.reading import SOURCE_ROW
 from orchestration.parsing.values import PARSERS, money_to_pence
 
 VALUE_SUFFIX = "__value"
+READABLE_SUFFIX = "__readable"
+"""`<column>__readable`: true, or missing where the column was given but its typed value could not be read.
+"Given but not readable" is then one null test, not a test under a row condition (which makes Great
+Expectations copy every column of the batch once per parsed column)."""
 SOURCE_FILE = "source_file"
 """The file's number among the files checked in this run: which file a failing row came from."""
 CHARACTERISTIC_PAIR = "characteristic_pair"
@@ -48,6 +52,10 @@ _TERM_KEY = ("school_urn", "academic_year", "term")
 
 def value_column(name: str) -> str:
     return f"{name}{VALUE_SUFFIX}"
+
+
+def readable_column(name: str) -> str:
+    return f"{name}{READABLE_SUFFIX}"
 
 
 def scoped_keys(file_number: int | pd.Series, keys: pd.Series) -> pd.Series:
@@ -75,6 +83,8 @@ def validation_frame(
             if column.type == "money":
                 typed = money_to_pence(typed).astype("Float64") / 100
             frame[value_column(column.name)] = typed
+            readable = conformed.as_delivered[column.name].isna().to_numpy() | typed.notna().to_numpy()
+            frame[readable_column(column.name)] = pd.array(np.where(readable, True, None), dtype="boolean")
     if len(dataset.unique_key) == 1:
         frame[ROW_KEY] = scoped_keys(numbers, frame[dataset.unique_key[0]])
     else:

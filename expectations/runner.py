@@ -28,7 +28,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 )
 from great_expectations.execution_engine import pandas_execution_engine
 
-from expectations.frames import ROW_KEY, SOURCE_FILE, VALUE_SUFFIX
+from expectations.frames import READABLE_SUFFIX, ROW_KEY, SOURCE_FILE, VALUE_SUFFIX
 from expectations.report import FileReport, display_value
 from expectations.rules import IDENTIFYING_COLUMNS, MAX_EXAMPLES, MAX_ROWS_LISTED
 from expectations.suites import FILE, ROWS, build_suite
@@ -186,7 +186,7 @@ def _raise_on_broken_expectations(result) -> None:
 
 
 def _base_column(name: str | None) -> str | None:
-    return name.removesuffix(VALUE_SUFFIX) if name else name
+    return name.removesuffix(VALUE_SUFFIX).removesuffix(READABLE_SUFFIX) if name else name
 
 
 def safe_for_docs(result):

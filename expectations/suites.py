@@ -33,7 +33,13 @@ import great_expectations.expectations as gxe
 from great_expectations.expectations.row_conditions import Column as RowColumn
 
 from expectations.custom import ExpectColumnValuesToBeValidUpns
-from expectations.frames import CHARACTERISTIC_PAIR, ROW_KEY, SCHOOL_OUTCOME_COUNTS, value_column
+from expectations.frames import (
+    CHARACTERISTIC_PAIR,
+    ROW_KEY,
+    SCHOOL_OUTCOME_COUNTS,
+    readable_column,
+    value_column,
+)
 from expectations.outcome_indicators import PERIOD_EXPECTED, VALUE_MAX, VALUE_MIN, indicator_ids
 from expectations.rules import (
     CONTROL_TOTAL_TOLERANCE_GBP,
@@ -171,11 +177,10 @@ def _parse_expectation(column: Column):
         gxe.ExpectColumnValuesToNotBeNull,
         rule=f"invalid_{column.type}",
         about=column.name,
-        column=value_column(column.name),
+        column=readable_column(column.name),
         parsed_type=column.type,
         message=f"{{count}} [value|values] could not be read as {_TYPE_WORDS[column.type]}: {{reasons}} "
         "({examples})",
-        row_condition=RowColumn(column.name).is_not_null(),
     )
 
 
