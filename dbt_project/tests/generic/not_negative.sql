@@ -1,6 +1,0 @@
-{#- Money and counts that can never be below zero (costs, headcounts). -#}
-{% test not_negative(model, column_name) %}
-select {{ column_name }}
-from {{ model }}
-where {{ column_name }} < 0
-{% endtest %}
