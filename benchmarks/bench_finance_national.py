@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.folder import dataset_order
 from orchestration.contract import DATASETS
 from orchestration.dbt_manifest import dbt_executable
 from orchestration.demo import generate_demo
@@ -64,7 +65,7 @@ def main() -> None:
     settings = Settings(home=home, landing=landing)
     settings.ensure_dirs()
     started = time.perf_counter()
-    for dataset in DATASETS.values():
+    for dataset in (DATASETS[name] for name in dataset_order()):  # referenced datasets first, as a run
         step = time.perf_counter()
         result = load_landing_dataset(settings, dataset)
         print(

@@ -101,6 +101,7 @@ class ValidationContext:
         self._keys = _KeyIndex()
         self._accepted_snapshot: tuple[str, set[str], str] | None = None
         self._accepted_spend: list[pd.DataFrame] = []
+        self._spend_history_of: tuple[tuple[int, int], pd.DataFrame] | None = None
         self._accepted_control_totals: pd.DataFrame | None = None
         self._accepted_ledger_months: set[str] = set()
         self._warehouse_snapshot = self._newest_loaded_snapshot()
@@ -375,9 +376,14 @@ class ValidationContext:
     def _spend_history(self, state: FileState) -> pd.DataFrame:
         """Spend by period and line loaded before the file: the warehouse's, less the months this file and
         earlier files of the run replace, plus those earlier files' own (accepted, so "loaded")."""
+        key = (state.number, len(self._accepted_spend))
+        if self._spend_history_of is not None and self._spend_history_of[0] == key:
+            return self._spend_history_of[1]  # asked twice per file: its usual lines, its month's median
         loaded = self._warehouse_spend
         loaded = loaded[~loaded["_extract_month"].isin(self._replaced_months(state))]
-        return pd.concat([loaded, *self._accepted_spend], ignore_index=True)
+        history = pd.concat([loaded, *self._accepted_spend], ignore_index=True)
+        self._spend_history_of = (key, history)
+        return history
 
     def _months_before(self, state: FileState) -> pd.Series:
         """Total spend of each loaded month before the file's (by period)."""
