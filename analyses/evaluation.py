@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -558,56 +558,90 @@ def _adjust_p_values(estimates: pd.DataFrame) -> pd.DataFrame:
     return estimates
 
 
+Mapper = Callable[..., Iterable["ProgrammeResults"]]
+"""How the programmes are mapped to their results: `map` (one after another, the default) or a mapper that
+spreads them over processes (the asset's, `orchestration/forked_map.py`); results come back in order."""
+
+
+@dataclass
+class ProgrammeResults:
+    """One programme's part of `EvaluationResults`, made on its own (possibly in another process)."""
+
+    programme: str
+    estimate_rows: list[dict[str, object]]
+    event_studies: list[pd.DataFrame]
+    balance: pd.DataFrame
+    skipped: list[Skipped]
+    notes: list[str]
+
+
+def evaluate_programme(task: tuple[str, pd.DataFrame, EvaluationPlan]) -> ProgrammeResults:
+    """Every outcome of one programme (its rows of the panel): estimates, event studies, balance, notes.
+
+    Programmes share nothing until their p-values are adjusted together, so they can be evaluated apart.
+    """
+    programme, rows, plan = task
+    out = ProgrammeResults(programme, [], [], pd.DataFrame(), [], [])
+    baseline_columns = [c for c in (*OUTCOME_NAMES, "headcount") if c in rows.columns]
+    design = design_schools(rows, baseline_columns)
+    if design.n_other_programme_treated or design.n_other_programme_comparison or design.n_already_treated:
+        out.notes.append(
+            f"{programme}: {design.n_other_programme_treated} adopting and "
+            f"{design.n_other_programme_comparison} other school(s) ran another programme in the window "
+            f"and are left out; {design.n_already_treated} treated from the first term are dropped"
+        )
+    balance = balance_table(design)
+    out.balance = balance.assign(programme=programme)
+    for name, outcome in OUTCOMES.items():
+        if name not in rows.columns:
+            out.skipped.append(Skipped(programme, name, "all", "outcome column not in the panel"))
+            continue
+        sample = study_sample(rows, design, outcome)
+        if sample.attrition.n_dropped:
+            a = sample.attrition
+            out.notes.append(
+                f"{programme} × {name}: {a.n_treated_dropped} adopting and {a.n_comparison_dropped} "
+                f"comparison school(s) left the balanced panel ({a.n_entered_late} entered late, "
+                f"{a.n_left_early} left early, {a.n_incomplete} with a gap or unknown outcome)"
+            )
+        try:
+            new_rows, event_study, skipped = evaluate_pair(
+                programme, outcome, sample, balance, plan, out.notes
+            )
+        except SkipEstimate as reason:
+            out.skipped.append(Skipped(programme, name, "all", str(reason)))
+            continue
+        out.skipped += skipped
+        out.estimate_rows += new_rows
+        if event_study is not None:
+            out.event_studies.append(event_study)
+    return out
+
+
 def evaluate_programmes(
-    panel: pd.DataFrame, plan: EvaluationPlan, progress: Callable[[str], None] | None = None
+    panel: pd.DataFrame,
+    plan: EvaluationPlan,
+    progress: Callable[[str], None] | None = None,
+    mapper: Mapper = map,
 ) -> EvaluationResults:
-    """Evaluate every programme × outcome of ``panel`` (rows of `marts.impact_panel`) under ``plan``."""
+    """Evaluate every programme × outcome of ``panel`` (rows of `marts.impact_panel`) under ``plan``.
+
+    The figures do not depend on ``mapper``: each programme is evaluated alone, and the results are put
+    together in programme order before the p-values are adjusted across them.
+    """
     results = EvaluationResults(estimates=pd.DataFrame(), event_study=pd.DataFrame(), balance=pd.DataFrame())
     estimate_rows: list[dict[str, object]] = []
     event_studies: list[pd.DataFrame] = []
     balances: list[pd.DataFrame] = []
-    for programme, rows in panel.groupby("programme", sort=True):
-        programme = str(programme)
-        before = len(estimate_rows)
-        baseline_columns = [c for c in (*OUTCOME_NAMES, "headcount") if c in rows.columns]
-        design = design_schools(rows, baseline_columns)
-        if (
-            design.n_other_programme_treated
-            or design.n_other_programme_comparison
-            or design.n_already_treated
-        ):
-            results.notes.append(
-                f"{programme}: {design.n_other_programme_treated} adopting and "
-                f"{design.n_other_programme_comparison} other school(s) ran another programme in the window "
-                f"and are left out; {design.n_already_treated} treated from the first term are dropped"
-            )
-        balance = balance_table(design)
-        balances.append(balance.assign(programme=programme))
-        for name, outcome in OUTCOMES.items():
-            if name not in rows.columns:
-                results.skipped.append(Skipped(programme, name, "all", "outcome column not in the panel"))
-                continue
-            sample = study_sample(rows, design, outcome)
-            if sample.attrition.n_dropped:
-                a = sample.attrition
-                results.notes.append(
-                    f"{programme} × {name}: {a.n_treated_dropped} adopting and {a.n_comparison_dropped} "
-                    f"comparison school(s) left the balanced panel ({a.n_entered_late} entered late, "
-                    f"{a.n_left_early} left early, {a.n_incomplete} with a gap or unknown outcome)"
-                )
-            try:
-                new_rows, event_study, skipped = evaluate_pair(
-                    programme, outcome, sample, balance, plan, results.notes
-                )
-            except SkipEstimate as reason:
-                results.skipped.append(Skipped(programme, name, "all", str(reason)))
-                continue
-            results.skipped += skipped
-            estimate_rows += new_rows
-            if event_study is not None:
-                event_studies.append(event_study)
+    tasks = [(str(programme), rows, plan) for programme, rows in panel.groupby("programme", sort=True)]
+    for part in mapper(evaluate_programme, tasks):
+        results.notes += part.notes
+        results.skipped += part.skipped
+        estimate_rows += part.estimate_rows
+        event_studies += part.event_studies
+        balances.append(part.balance)
         if progress is not None:
-            progress(f"impact: {plan.label(programme)} — {len(estimate_rows) - before} estimate(s)")
+            progress(f"impact: {plan.label(part.programme)} — {len(part.estimate_rows)} estimate(s)")
     if estimate_rows:
         estimates = pd.DataFrame(estimate_rows)
         order = {

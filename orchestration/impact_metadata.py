@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -126,10 +126,18 @@ def event_study_chart_png(programme: str, event_study: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def charts_markdown(event_study: pd.DataFrame) -> Iterator[tuple[str, str]]:
-    """(programme, markdown image) for every programme with an event study."""
+def _chart_of(programme_rows: tuple[str, pd.DataFrame]) -> bytes:
+    return event_study_chart_png(*programme_rows)
+
+
+def charts_markdown(
+    event_study: pd.DataFrame, mapper: Callable[..., Iterable[bytes]] = map
+) -> Iterator[tuple[str, str]]:
+    """(programme, markdown image) for every programme with an event study; `mapper` draws the charts
+    (`map`, or `orchestration.forked_map` to draw them side by side)."""
     if event_study.empty:
         return
-    for programme, rows in event_study.groupby("programme", sort=True):
-        png = base64.b64encode(event_study_chart_png(str(programme), rows)).decode("ascii")
-        yield str(programme), f"![{programme} event study](data:image/png;base64,{png})"
+    groups = [(str(programme), rows) for programme, rows in event_study.groupby("programme", sort=True)]
+    for (programme, _), chart in zip(groups, mapper(_chart_of, groups), strict=True):
+        png = base64.b64encode(chart).decode("ascii")
+        yield programme, f"![{programme} event study](data:image/png;base64,{png})"

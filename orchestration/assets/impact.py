@@ -64,6 +64,7 @@ def impact_estimates(context: dg.AssetExecutionContext, config: ImpactConfig, hi
     """Read the panel and the plan, evaluate every programme × outcome, write the three tables together."""
     from analyses.evaluation import evaluate_programmes
     from analyses.plan import read_plan
+    from orchestration.forked_map import forked_map
     from orchestration.impact_metadata import (
         balance_markdown,
         charts_markdown,
@@ -81,7 +82,9 @@ def impact_estimates(context: dg.AssetExecutionContext, config: ImpactConfig, hi
         f"impact: {panel['programme'].nunique()} programme(s), {panel['school_urn'].nunique()} schools, "
         f"{panel['term_index'].nunique()} terms",
     )
-    results = evaluate_programmes(panel, plan, progress=lambda line: report(context, line))
+    # programmes are evaluated, and their charts drawn, side by side on the cores there are
+    mapper = forked_map()
+    results = evaluate_programmes(panel, plan, progress=lambda line: report(context, line), mapper=mapper)
     for skipped in results.skipped:
         context.log.warning(
             f"impact: skipped {skipped.programme} × {skipped.outcome} ({skipped.estimator}): {skipped.reason}"
@@ -111,7 +114,7 @@ def impact_estimates(context: dg.AssetExecutionContext, config: ImpactConfig, hi
             "dagster/row_count": len(results.event_study),
             **{
                 f"event_study_{programme}": dg.MetadataValue.md(chart)
-                for programme, chart in charts_markdown(results.event_study)
+                for programme, chart in charts_markdown(results.event_study, mapper)
             },
         },
     )
