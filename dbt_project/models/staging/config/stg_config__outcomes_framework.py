@@ -21,7 +21,8 @@ def model(dbt, session):
     catalogue = pd.DataFrame(read_catalogue().rows()).astype(
         {"baseline_value": "float64", "value_max": "float64", "comparator": "object"}
     )
-    # the warehouse dbt writes is <home>/warehouse.duckdb: that home's highneeds.yaml (or $HIGHNEEDS_CONFIG)
-    home = Path(os.environ["HIGHNEEDS_WAREHOUSE"]).parent
+    # the warehouse dbt writes is <home>/warehouse.duckdb: that home's highneeds.yaml (or $HIGHNEEDS_CONFIG);
+    # named relative to dbt's working directory when the platform starts dbt in the home (`dbt_launcher`)
+    home = Path(os.environ["HIGHNEEDS_WAREHOUSE"]).resolve().parent
     catalogue["pool_below_count"] = Settings.from_env(home=home).config.disclosure.min_count
     return catalogue
