@@ -51,3 +51,20 @@ def test_programmes_evaluated_in_two_workers_match_those_evaluated_one_after_ano
     pd.testing.assert_frame_equal(forked.event_study, alone.event_study)
     pd.testing.assert_frame_equal(forked.balance, alone.balance)
     assert forked.notes == alone.notes and forked.skipped == alone.skipped
+
+
+def test_pack_sections_drawn_side_by_side_are_those_drawn_one_after_another(tmp_path) -> None:
+    from datetime import datetime
+
+    from orchestration.reports.data import load_pack_data
+    from orchestration.reports.sections import build_content
+    from tests.test_report_pack import MONTH, make_pack_home
+
+    data = load_pack_data(make_pack_home(tmp_path / "home"), MONTH)
+    at = datetime(2026, 11, 1, 9, 30)
+    alone = build_content(data, at)
+    side_by_side = build_content(data, at, mapper=forked_map(2))
+
+    assert [section.key for section in side_by_side.sections] == [section.key for section in alone.sections]
+    assert side_by_side == alone  # every table, sentence and chart's PNG bytes
+    assert any(section.charts for section in alone.sections)

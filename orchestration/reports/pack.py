@@ -13,11 +13,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.reports.data import check_month, check_month_in_range, load_pack_data
+from orchestration.forked_map import Mapper, forked_map
+from orchestration.reports.content import PackContent
+from orchestration.reports.data import PackData, check_month, check_month_in_range, load_pack_data
 from orchestration.reports.html import render_html
 from orchestration.reports.management_plan import WORKBOOK_NAME as MANAGEMENT_PLAN_NAME
 from orchestration.reports.management_plan import build_management_plan
-from orchestration.reports.pdf import render_pdf
+from orchestration.reports.pdf import PdfDocument, render_pdf
 from orchestration.reports.sections import build_content
 from orchestration.reports.workbook import build_workbook
 from orchestration.settings import Settings
@@ -52,16 +54,29 @@ def _write_atomically(path: Path, content: bytes) -> None:
     os.replace(partial, path)
 
 
-def build_pack(settings: Settings, month: str) -> PackResult:
+def _render(task: tuple[str, PackContent | PackData]) -> PdfDocument | bytes:
+    """One of the pack's files that do not depend on each other: the PDF, or one of the two workbooks."""
+    kind, source = task
+    if kind == "pdf":
+        return render_pdf(source)  # type: ignore[arg-type]
+    if kind == "workbook":
+        return build_workbook(source)  # type: ignore[arg-type]
+    return build_management_plan(source)  # type: ignore[arg-type]
+
+
+def build_pack(settings: Settings, month: str, mapper: Mapper | None = None) -> PackResult:
     """Draw the pack for `month` (`YYYY-MM`) from the warehouse into `<home>/reports/<month>/`.
 
     A month outside the ledger's months is refused (`MonthOutOfRange`, naming the months it can draw).
+    The sections, then the PDF and the workbooks, are drawn side by side on the cores there are
+    (`mapper`, by default `forked_map()`; `map` draws them one after another, to the same files).
     """
     started = time.monotonic()
+    mapper = mapper or forked_map()
     check_month(month)
     check_month_in_range(settings, month)
     data = load_pack_data(settings, month)
-    content = build_content(data)
+    content = build_content(data, mapper=mapper)
     folder = settings.reports_dir / month
     paths = {
         "html": folder / HTML_NAME.format(month=month),
@@ -70,9 +85,9 @@ def build_pack(settings: Settings, month: str) -> PackResult:
         "management_plan": folder / MANAGEMENT_PLAN_NAME.format(month=month),
     }
     html_text = render_html(content)
-    pdf = render_pdf(content)
-    workbook = build_workbook(data)
-    management_plan = build_management_plan(data)
+    pdf, workbook, management_plan = mapper(
+        _render, [("pdf", content), ("workbook", data), ("management_plan", data)]
+    )
     for chart in content.charts:
         paths[f"chart:{chart.name}"] = folder / CHARTS_DIR / f"{chart.name}.png"
         _write_atomically(paths[f"chart:{chart.name}"], chart.png)

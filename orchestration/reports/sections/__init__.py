@@ -7,6 +7,8 @@ and add one line to `SECTIONS`.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from orchestration.reports.content import NotAvailable, PackContent, Section
@@ -48,14 +50,25 @@ SECTIONS: tuple[SectionSpec, ...] = (
 )
 
 
-def build_content(data: PackData, generated_at: datetime | None = None) -> PackContent:
-    """The whole public pack for `data.month`; a section without its data says why, the rest still draw."""
-    sections = []
-    for spec in SECTIONS:
-        try:
-            sections.append(spec.build(data, Section(spec.key, spec.title)))
-        except NotAvailable as reason:
-            sections.append(Section(spec.key, spec.title, unavailable=str(reason)))
+def build_section(data: PackData, spec: SectionSpec) -> Section:
+    """One section from the marts, or the section saying why its data is not there."""
+    try:
+        return spec.build(data, Section(spec.key, spec.title))
+    except NotAvailable as reason:
+        return Section(spec.key, spec.title, unavailable=str(reason))
+
+
+def build_content(
+    data: PackData,
+    generated_at: datetime | None = None,
+    mapper: Callable[..., Iterable[Section]] = map,
+) -> PackContent:
+    """The whole public pack for `data.month`; a section without its data says why, the rest still draw.
+
+    Sections draw from `data` alone, so `mapper` may draw them side by side (`orchestration.forked_map`);
+    they come back in reading order either way.
+    """
+    sections = list(mapper(functools.partial(build_section, data), SECTIONS))
     headline, key_figures = build_headline(data)
     return PackContent(
         la_name=data.la_name,
