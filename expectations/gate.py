@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -95,11 +96,30 @@ def check_dataset_files(
     )
 
 
-def make_runner(home=None) -> SuiteRunner:
-    """A Great Expectations runner: ephemeral, or keeping results and Data Docs under `<home>/gx`."""
+_LAST_RUNNER: list[tuple[Path, SuiteRunner]] = []
+"""The runner of the home last loaded in this process: a run's datasets share its GX context and suites."""
+
+
+def make_runner(home: Path | None = None) -> SuiteRunner:
+    """A Great Expectations runner: ephemeral, or keeping results and Data Docs under `<home>/gx`.
+
+    The last home's runner is kept for the next call and starts a new validation run each time it is
+    handed out: creating a file context and saving a dataset's suite cost about 0.15 s, paid by each of a
+    run's 14 datasets before. Only one is kept (a process that loads many homes, like the test suite, does
+    not pile up contexts), and one whose folder has gone (a home removed and made again) is replaced.
+    """
     from expectations.runner import SuiteRunner
 
-    return SuiteRunner(home)
+    if home is None:
+        return SuiteRunner()
+    key = Path(home).resolve()
+    if _LAST_RUNNER and _LAST_RUNNER[0][0] == key and _LAST_RUNNER[0][1].folder_exists():
+        runner = _LAST_RUNNER[0][1]
+        runner.start_run()
+        return runner
+    runner = SuiteRunner(home)
+    _LAST_RUNNER[:] = [(key, runner)]
+    return runner
 
 
 class _DatasetGate:

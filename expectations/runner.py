@@ -73,6 +73,16 @@ class SuiteRunner:
         self._scoped_suites: dict[tuple[str, str], gx.ExpectationSuite] = {}
         self._run_id = RunIdentifier(run_name="highneeds", run_time=dt.datetime.now(dt.UTC))
 
+    def start_run(self) -> None:
+        """Begin a new validation run: results are kept under a new run id, and Data Docs drawn from now on
+        show this run's results (earlier ones stay in the store and the site's index)."""
+        self._kept = []
+        self._run_id = RunIdentifier(run_name="highneeds", run_time=dt.datetime.now(dt.UTC))
+
+    def folder_exists(self) -> bool:
+        """Whether the context's folder is still there (always, for an ephemeral context)."""
+        return not self.keep_results or Path(self.context.root_directory).is_dir()
+
     def suite(self, dataset: Dataset) -> gx.ExpectationSuite:
         if dataset.name not in self._suites:
             suite = build_suite(dataset.name)
