@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -31,6 +32,13 @@ class DemoRun:
     @property
     def warehouse(self) -> Path:
         return self.home / "warehouse.duckdb"
+
+    def warehouse_copy(self, folder: Path) -> Path:
+        """A copy of the demo's warehouse under `folder`, for a test to spoil; the run must have succeeded."""
+        assert self.returncode == 0, self.output[-3000:]
+        copy = folder / "warehouse.duckdb"
+        shutil.copy2(self.warehouse, copy)
+        return copy
 
 
 def highneeds_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

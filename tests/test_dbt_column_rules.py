@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -81,9 +80,7 @@ def _test(warehouse: Path, target: Path) -> tuple[int, dict[str, dict]]:
 def test_each_broken_rule_fails_the_models_test_with_one_row_naming_the_column_the_rule_and_the_count(
     demo_run: DemoRun, tmp_path: Path
 ):
-    assert demo_run.returncode == 0, demo_run.output[-3000:]
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy2(demo_run.warehouse, warehouse)
+    warehouse = demo_run.warehouse_copy(tmp_path)
 
     clean_returncode, clean = _test(warehouse, tmp_path / "clean")
     with duckdb.connect(str(warehouse)) as connection:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -32,9 +31,7 @@ def _test_schools(warehouse: Path, target: Path) -> dict:
 def test_a_null_in_a_required_column_fails_the_test_naming_the_column_and_counting_its_rows(
     demo_run: DemoRun, tmp_path: Path
 ):
-    assert demo_run.returncode == 0, demo_run.output[-3000:]
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy2(demo_run.warehouse, warehouse)
+    warehouse = demo_run.warehouse_copy(tmp_path)
 
     clean = _test_schools(warehouse, tmp_path / "clean")
     with duckdb.connect(str(warehouse)) as connection:
